@@ -304,8 +304,10 @@ public final class WebSocketEngine {
         }
         in.position(pos + length);
         if (opcode == OPCODE_TEXT) {
-            if (Utf8Validator.validate(Utf8Validator.ACCEPT, in, pos, pos + length) != Utf8Validator.ACCEPT) {
-                return fail(CloseCodes.INVALID_PAYLOAD, "text message is not valid UTF-8");
+            int state = Utf8Validator.validate(Utf8Validator.ACCEPT, in, pos, pos + length);
+            if (state != Utf8Validator.ACCEPT) {
+                return fail(CloseCodes.INVALID_PAYLOAD, state == Utf8Validator.REJECT
+                        ? "text message is not valid UTF-8" : "text message ends inside a UTF-8 sequence");
             }
             listener.onEvent(new Event.Text(decodeUtf8(in, pos, length)));
         } else {
