@@ -52,8 +52,21 @@ const sixtyFourMiB = Buffer.alloc(64 << 20, 7);
 await echo(echoSocket, sixtyFourMiB, true, '64 MiB binary echo');
 echoSocket.close();
 
-const sender = await connect('/broadcast');
-const listener = await connect('/broadcast');
+// On the Java peers a connection joins the group on its own thread just after the 101 response, so a
+// message from another connection can race the join. A join message that comes back to its sender
+// proves membership; the same order of joins is what a benchmark client should use.
+async function join(path, name, alreadyIn) {
+  const socket = await connect(path);
+  const seen = [socket, ...alreadyIn].map((member) => nextMessage(member, `${name} join seen`));
+  socket.send(`join ${name}`);
+  for (const { data } of await Promise.all(seen)) {
+    expect(data.toString() === `join ${name}`, `join ${name} reaches every member`);
+  }
+  return socket;
+}
+
+const sender = await join('/broadcast', 'sender', []);
+const listener = await join('/broadcast', 'listener', [sender]);
 const atSender = nextMessage(sender, 'broadcast at sender');
 const atListener = nextMessage(listener, 'broadcast at listener');
 sender.send('to everyone');
