@@ -7,11 +7,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -85,13 +85,10 @@ public final class JettyPeer implements PeerServer {
         container.setMaxBinaryMessageSize(PeerOptions.MAX_MESSAGE_BYTES);
         container.setMaxFrameSize(PeerOptions.MAX_MESSAGE_BYTES);
         container.setIdleTimeout(IDLE_TIMEOUT);
-        // The listeners below never block (every send is asynchronous), which lets Jetty call them
-        // directly on the I/O thread instead of handing each event to another thread.
-        container.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
     }
 
     /** Jetty accepts permessage-deflate whenever a client offers it; decline unless --deflate. */
-    private static WebSocketCreator creator(boolean deflate, java.util.function.Supplier<Object> endpoint) {
+    private static WebSocketCreator creator(boolean deflate, Supplier<Object> endpoint) {
         return (request, response, callback) -> {
             if (!deflate) {
                 response.setExtensions(List.of());
