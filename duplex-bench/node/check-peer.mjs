@@ -1,11 +1,12 @@
 // Smoke check of a running peer (any of them, Java or Node): text, binary, 1 MiB and 64 MiB echo,
 // and /broadcast reaching two connections including the sender. Usage:
-//   node check-peer.mjs [--host 127.0.0.1] [--port 8080]
+//   node check-peer.mjs [--host 127.0.0.1] [--port 8080] [--deflate]
+// With --deflate the client offers permessage-deflate and checks that the peer accepted it.
 // Exits 0 when every check passed. Sends a handful of messages only; every wait is bounded.
 import { WebSocket } from 'ws';
 import { parseArgs } from './peer-args.mjs';
 
-const { host, port } = parseArgs(process.argv.slice(2));
+const { host, port, deflate } = parseArgs(process.argv.slice(2));
 const base = `ws://${host}:${port}`;
 const TIMEOUT_MS = 10_000;
 
@@ -18,7 +19,7 @@ function within(promise, what) {
 }
 
 function connect(path) {
-  const socket = new WebSocket(base + path, { maxPayload: 0, perMessageDeflate: false });
+  const socket = new WebSocket(base + path, { maxPayload: 0, perMessageDeflate: deflate });
   return within(new Promise((resolve, reject) => {
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
@@ -44,6 +45,7 @@ async function echo(socket, payload, binary, what) {
 }
 
 const echoSocket = await connect('/any/path');
+expect(echoSocket.extensions === (deflate ? 'permessage-deflate' : ''), `extensions '${echoSocket.extensions}'`);
 await echo(echoSocket, 'hello duplex', false, 'text echo');
 await echo(echoSocket, Buffer.from([0, 1, 2, 254, 255]), true, 'binary echo');
 const oneMiB = Buffer.alloc(1 << 20, 0).map((_, i) => i * 31);
