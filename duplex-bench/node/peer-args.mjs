@@ -18,6 +18,9 @@ export function parseArgs(argv) {
     if (flag === '--host') options.host = value();
     else if (flag === '--port') options.port = parsePort(value());
     else if (flag === '--deflate') options.deflate = true;
+    // Accepted so that one command line fits every peer; Node peers run on one thread over libuv/uWS.
+    else if (flag === '--threads') value();
+    else if (flag === '--epoll') continue;
     else throw new Error(`unknown flag ${flag}; expected --host H --port P [--deflate]`);
   }
   return options;

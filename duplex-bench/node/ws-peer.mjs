@@ -32,6 +32,11 @@ server.on('connection', (socket, request) => {
   }
 });
 
+server.on('error', (error) => {
+  console.error(`cannot listen on ${options.host}:${options.port}: ${error.message}`);
+  process.exit(1);
+});
+
 server.on('listening', () => {
   const address = server.address();
   console.log(`listening on ${options.host}:${address.port}`);

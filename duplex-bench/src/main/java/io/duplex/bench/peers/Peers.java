@@ -1,6 +1,7 @@
 package io.duplex.bench.peers;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -8,18 +9,21 @@ import java.util.Map;
  * Launcher: {@code Peers netty|jetty|java-websocket|vertx [flags]} runs the named peer with the flags of
  * {@link PeerOptions#USAGE}.
  *
- * <p>Thread-safety: stateless; {@link #main} runs on the main thread.
+ * <p>Thread-safety: its only state is an unmodifiable map built during class initialisation, so it is
+ * safe to read from any thread; {@link #main} runs on the main thread.
  */
 public final class Peers {
 
     /** Peer name to its starter, in the order the usage line lists them. */
-    static final Map<String, PeerServer.Starter> STARTERS = new LinkedHashMap<>();
+    static final Map<String, PeerServer.Starter> STARTERS;
 
     static {
-        STARTERS.put("netty", NettyPeer::start);
-        STARTERS.put("jetty", JettyPeer::start);
-        STARTERS.put("java-websocket", JavaWebSocketPeer::start);
-        STARTERS.put("vertx", VertxPeer::start);
+        Map<String, PeerServer.Starter> starters = new LinkedHashMap<>();
+        starters.put("netty", NettyPeer::start);
+        starters.put("jetty", JettyPeer::start);
+        starters.put("java-websocket", JavaWebSocketPeer::start);
+        starters.put("vertx", VertxPeer::start);
+        STARTERS = Collections.unmodifiableMap(starters);
     }
 
     private Peers() {

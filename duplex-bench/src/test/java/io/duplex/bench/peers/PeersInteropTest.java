@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Runs the peer contract against every Java peer, each started in-process on an ephemeral port and
  * driven by the JDK's WebSocket client. Every wait is bounded by {@link TestClient#TIMEOUT_SECONDS}.
+ *
+ * <p>Thread-safety: JUnit runs the methods one at a time; the shared {@link HttpClient} is thread-safe.
  */
 class PeersInteropTest {
 
