@@ -300,7 +300,9 @@ public final class Connection extends Selectable {
                 written = channel.write(gather, 0, n);
             } catch (IOException e) {
                 Arrays.fill(gather, 0, n, null);
-                closeNow(e);
+                // The peer ended TLS with close_notify and may already be gone; failing to deliver our
+                // answering close_notify is part of an orderly end, not an error.
+                closeNow(tls != null && tls.peerSentCloseNotify() ? null : e);
                 return;
             } finally {
                 loop.countWriteCall();

@@ -74,6 +74,7 @@ public final class EventLoop implements Executor {
     private ByteBuffer tlsNetBuffer;
     private final ByteBuffer[] gather = new ByteBuffer[GATHER_LIMIT];
     private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> afterSelect = new ArrayDeque<>();
     private long writeCalls;
 
     public EventLoop(String name) {
@@ -223,6 +224,15 @@ public final class EventLoop implements Executor {
         return n;
     }
 
+    /**
+     * Runs {@code action} right after the next select. A closed channel keeps its descriptor (and a
+     * listening socket keeps accepting) until a select has deregistered its cancelled key; this is
+     * how to act once that has happened.
+     */
+    void runAfterNextSelect(Runnable action) {
+        afterSelect.add(action);
+    }
+
     /** Remembers a connection with unflushed writes until the current dispatch ends. */
     void markDirty(Connection c) {
         dirty.add(c);
@@ -250,6 +260,7 @@ public final class EventLoop implements Executor {
             while (state.get() == RUNNING) {
                 try {
                     select();
+                    runAfterSelect();
                     processSelectedKeys();
                     if (timers.advance() > 0) {
                         flushDirty();
@@ -272,8 +283,19 @@ public final class EventLoop implements Executor {
         }
     }
 
+    private void runAfterSelect() {
+        Runnable r;
+        while ((r = afterSelect.poll()) != null) {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                log.error("{}: post-select action failed", thread.getName(), e);
+            }
+        }
+    }
+
     private void select() throws IOException {
-        if (!tasks.isEmpty()) {
+        if (!tasks.isEmpty() || !afterSelect.isEmpty()) {
             selector.selectNow();
             return;
         }
@@ -354,5 +376,7 @@ public final class EventLoop implements Executor {
         } catch (IOException e) {
             log.warn("{}: closing selector failed", thread.getName(), e);
         }
+        // Closing the selector deregistered every key, which is what these were waiting for.
+        runAfterSelect();
     }
 }

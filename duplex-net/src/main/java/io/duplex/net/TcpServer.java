@@ -166,13 +166,22 @@ public final class TcpServer {
             }
         }
 
+        /** Loop thread, or any thread once the loop has terminated. */
         void close() {
+            if (!server.isOpen()) {
+                return;
+            }
             try {
                 server.close();
             } catch (IOException e) {
                 log.debug("closing listener {} failed", localAddress, e);
             }
-            acceptorClosed.complete(null);
+            if (acceptLoop.inEventLoop()) {
+                // The listening socket really goes away only when a select drops its key.
+                acceptLoop.runAfterNextSelect(() -> acceptorClosed.complete(null));
+            } else {
+                acceptorClosed.complete(null);
+            }
         }
 
         @Override

@@ -198,6 +198,10 @@ final class TlsSession {
         }
     }
 
+    boolean peerSentCloseNotify() {
+        return engine.isInboundDone();
+    }
+
     void inputShutdown() {
         try {
             engine.closeInbound();

@@ -26,30 +26,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
-class ConnectionTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
-
-    private final EventLoopGroup group = new EventLoopGroup(2, "conn-test");
-    private final List<TcpServer> servers = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (TcpServer s : servers) {
-            s.closeAcceptor().get(10, TimeUnit.SECONDS);
-        }
-        group.shutdown().get(10, TimeUnit.SECONDS);
-    }
+class ConnectionTest extends LoopbackTest {
 
     private TcpServer serve(Supplier<? extends ConnectionHandler> handlers) throws IOException {
         return serve(group, handlers);
     }
 
     private TcpServer serve(EventLoopGroup g, Supplier<? extends ConnectionHandler> handlers) throws IOException {
-        TcpServer s = TcpServer.bind(g, ANY_LOOPBACK, handlers);
-        servers.add(s);
-        return s;
+        return serve(g, ConnectionOptions.DEFAULTS, null, handlers);
     }
 
     private static Socket dial(TcpServer server) throws IOException {
@@ -61,12 +45,6 @@ class ConnectionTest {
 
     private static Connection opened(Recorder r) throws Exception {
         return r.opened.get(10, TimeUnit.SECONDS);
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 
     private static byte[] readFully(InputStream in, int n) throws IOException {
