@@ -445,6 +445,37 @@ class ConnectionTest extends LoopbackTest {
         assertThat(r.closeCount.get()).isZero();
     }
 
+    /**
+     * A listener that never accepts and has a full accept queue makes Linux drop further SYNs, so
+     * the connect stays pending and only the timer can end it.
+     */
+    @Test
+    void connectTimeoutFailsTheFutureAndReleasesTheSocket() throws Exception {
+        try (java.nio.channels.ServerSocketChannel stuck = java.nio.channels.ServerSocketChannel.open()) {
+            stuck.bind(ANY_LOOPBACK, 1);
+            List<java.nio.channels.SocketChannel> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.nio.channels.SocketChannel f = java.nio.channels.SocketChannel.open();
+                    f.configureBlocking(false);
+                    f.connect(stuck.getLocalAddress());
+                    fillers.add(f);
+                }
+                Recorder r = new Recorder();
+                CompletableFuture<Connection> f = TcpClient.connect(group.next(),
+                        (InetSocketAddress) stuck.getLocalAddress(), () -> r, Duration.ofMillis(200));
+                assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .hasCauseInstanceOf(java.net.SocketTimeoutException.class);
+                assertThat(r.opened).isNotDone();
+            } finally {
+                for (java.nio.channels.SocketChannel f : fillers) {
+                    f.close();
+                }
+            }
+        }
+    }
+
     @Test
     void closedAcceptorRefusesNewConnectionsButKeepsExistingOnes() throws Exception {
         Recorder serverSide = new Recorder();
