@@ -234,7 +234,11 @@ public final class Connection extends Selectable {
         scheduleFlush();
     }
 
-    /** Bytes accepted by {@code write} and not yet handed to the kernel. Loop thread only. */
+    /**
+     * Bytes accepted by {@code write} and not yet handed to the kernel. For TLS this is application
+     * bytes not yet encrypted plus record bytes not yet sent, so it includes record overhead.
+     * Loop thread only.
+     */
     public long bufferedAmount() {
         loop.assertInLoop();
         return queued;
@@ -283,9 +287,10 @@ public final class Connection extends Selectable {
     }
 
     private void writeQueue() {
-        ArrayDeque<ByteBuffer> q = queue;
+        boolean becameWritable = false;
+        ArrayDeque<ByteBuffer> q;
         ByteBuffer[] gather = loop.gatherArray();
-        while (q != null && !q.isEmpty()) {
+        while ((q = queue) != null && !q.isEmpty()) {
             int n = 0;
             long wanted = 0;
             for (ByteBuffer b : q) {
@@ -299,39 +304,39 @@ public final class Connection extends Selectable {
             try {
                 written = channel.write(gather, 0, n);
             } catch (IOException e) {
-                Arrays.fill(gather, 0, n, null);
                 // The peer ended TLS with close_notify and may already be gone; failing to deliver our
                 // answering close_notify is part of an orderly end, not an error.
                 closeNow(tls != null && tls.peerSentCloseNotify() ? null : e);
                 return;
             } finally {
+                Arrays.fill(gather, 0, n, null);
                 loop.countWriteCall();
             }
-            Arrays.fill(gather, 0, n, null);
             while (!q.isEmpty() && !q.peekFirst().hasRemaining()) {
                 q.pollFirst();
             }
-            networkBytesWritten(written);
+            queued -= written;
+            if ((flags & UNWRITABLE) != 0 && queued <= options.lowWatermark()) {
+                flags &= ~UNWRITABLE;
+                becameWritable = true;
+            }
             if (written < wanted) {
                 // The kernel buffer is full: wait for OP_WRITE instead of spinning.
                 flags |= WAITING_WRITABLE;
-                updateInterest();
-                return;
+                break;
             }
         }
-        // Drained: let go of the deque so an idle connection holds no queue.
-        queue = null;
-        updateInterest();
-        if ((flags & CLOSING) != 0) {
-            closeNow(null);
+        if (q != null && q.isEmpty()) {
+            // Drained: let go of the deque so an idle connection holds no queue.
+            queue = null;
         }
-    }
-
-    private void networkBytesWritten(long written) {
-        // For TLS the count mixes application bytes not yet wrapped with record bytes not yet sent.
-        queued -= written;
-        if ((flags & UNWRITABLE) != 0 && queued <= options.lowWatermark()) {
-            flags &= ~UNWRITABLE;
+        updateInterest();
+        if ((flags & CLOSING) != 0 && queue == null) {
+            closeNow(null);
+            return;
+        }
+        // Called last, so that a handler writing (or closing) from onWritable finds a consistent queue.
+        if (becameWritable) {
             try {
                 handler.onWritable(this);
             } catch (Throwable e) {

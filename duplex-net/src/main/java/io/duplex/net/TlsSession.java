@@ -37,6 +37,9 @@ final class TlsSession {
     private ByteBuffer partialRecord;
     private Timeout handshakeTimer;
     private boolean opened;
+    /** Buffer sizes beyond the session's, only after an engine asked for more; normally zero. */
+    private int appBufferSize;
+    private int packetBufferSize;
 
     /**
      * @param openFuture completed with the connection when the handshake succeeds, or with the
@@ -160,7 +163,7 @@ final class TlsSession {
             if (opened && !c.isReadingEnabled()) {
                 return;
             }
-            ByteBuffer app = c.loop().tlsApplicationBuffer(engine.getSession().getApplicationBufferSize());
+            ByteBuffer app = c.loop().tlsApplicationBuffer(Math.max(appBufferSize, engine.getSession().getApplicationBufferSize()));
             SSLEngineResult r;
             try {
                 r = engine.unwrap(in, app);
@@ -173,7 +176,8 @@ final class TlsSession {
                     // Incomplete record: wait for more bytes.
                     return;
                 case BUFFER_OVERFLOW:
-                    // The session grew its buffer size; the next call allocates a larger one.
+                    // Should not happen with the session's own size; grow rather than spin if it does.
+                    appBufferSize = app.capacity() * 2;
                     continue;
                 case CLOSED:
                     // The peer sent close_notify: answer with ours and close.
@@ -265,7 +269,7 @@ final class TlsSession {
     /** One wrap call; queues the produced record bytes. Returns false if the connection failed. */
     private boolean wrap(Connection c, ByteBuffer[] srcs, int n) {
         while (true) {
-            ByteBuffer out = c.loop().tlsPacketBuffer(engine.getSession().getPacketBufferSize());
+            ByteBuffer out = c.loop().tlsPacketBuffer(Math.max(packetBufferSize, engine.getSession().getPacketBufferSize()));
             SSLEngineResult r;
             try {
                 r = engine.wrap(srcs, 0, n, out);
@@ -275,6 +279,7 @@ final class TlsSession {
             }
             c.applicationBytesWrapped(r.bytesConsumed());
             if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                packetBufferSize = out.capacity() * 2;
                 continue;
             }
             if (out.position() > 0) {

@@ -221,6 +221,39 @@ class ConnectionTest extends LoopbackTest {
     }
 
     @Test
+    void writesAndFlushesFromOnWritableAreNotLost() throws Exception {
+        int chunk = 1024 * 1024;
+        ByteBuffer data = ByteBuffer.wrap(new byte[chunk]).asReadOnlyBuffer();
+        byte[] tail = "after-flush".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Recorder serverSide = new Recorder() {
+            @Override
+            public void onOpen(Connection c) {
+                super.onOpen(c);
+                for (int i = 0; i < 8; i++) {
+                    c.write(data.duplicate());
+                }
+            }
+
+            @Override
+            public void onWritable(Connection c) {
+                super.onWritable(c);
+                c.write(ByteBuffer.wrap(tail, 0, 5));
+                c.flush();
+                c.write(ByteBuffer.wrap(tail, 5, tail.length - 5));
+            }
+        };
+        TcpServer server = serve(() -> serverSide);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(16 * 1024);
+            s.connect(server.localAddress(), 5000);
+            s.setSoTimeout(10_000);
+            byte[] got = readFully(s.getInputStream(), 8 * chunk + tail.length);
+            assertThat(java.util.Arrays.copyOfRange(got, 8 * chunk, got.length)).isEqualTo(tail);
+            assertThat(serverSide.writableCount.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void pausedConnectionReadsNothingUntilResumed() throws Exception {
         Recorder serverSide = new Recorder() {
             @Override
