@@ -135,6 +135,34 @@ class TlsTest extends LoopbackTest {
     }
 
     @Test
+    void loopShutdownAndPeerResetEachCloseTlsConnectionsOnce() throws Exception {
+        Recorder serverSide = new Recorder();
+        TcpServer server = serve(pkcs12Server(), ConnectionOptions.DEFAULTS, () -> serverSide);
+        EventLoopGroup clientGroup = new EventLoopGroup(1, "tls-client");
+        Recorder client = new Recorder();
+        Connection c = TcpClient.connect(clientGroup.next(), server.localAddress(), () -> client, WAIT,
+                ConnectionOptions.DEFAULTS, trustingClient("EC")).get(10, TimeUnit.SECONDS);
+        Connection s = serverSide.opened.get(10, TimeUnit.SECONDS);
+        // The client's loop goes away: its side closes orderly, with close_notify on the way out.
+        clientGroup.shutdown().get(10, TimeUnit.SECONDS);
+        assertThat(client.closed.get(10, TimeUnit.SECONDS)).isSameAs(Recorder.ORDERLY);
+        assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isSameAs(Recorder.ORDERLY);
+        s.loop().submit(() -> null).get(5, TimeUnit.SECONDS);
+        assertThat(client.closeCount.get()).isEqualTo(1);
+        assertThat(serverSide.closeCount.get()).isEqualTo(1);
+        assertThat(c.loop().isShutdown()).isTrue();
+
+        // A second client resets the TCP connection after the handshake: the server sees the error.
+        Recorder serverSide2 = new Recorder();
+        TcpServer server2 = serve(pkcs12Server(), ConnectionOptions.DEFAULTS, () -> serverSide2);
+        Connection c2 = connect(server2, trustingClient("EC"), new Recorder()).get(10, TimeUnit.SECONDS);
+        serverSide2.opened.get(10, TimeUnit.SECONDS);
+        c2.execute(c2::abort);
+        assertThat(serverSide2.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+        assertThat(serverSide2.closeCount.get()).isEqualTo(1);
+    }
+
+    @Test
     void pausedTlsConnectionDeliversBufferedRecordsOnResume() throws Exception {
         Recorder serverSide = new Recorder() {
             @Override
