@@ -1,5 +1,8 @@
 package io.duplex.protocol.handshake;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -43,5 +46,13 @@ final class Bytes {
 
     static HttpResponse response(String s) {
         return new HttpResponseParser().feed(buf(s));
+    }
+
+    /** Asserts that {@code code} throws an HttpParseException with exactly this status and reason. */
+    static void assertParseError(org.assertj.core.api.ThrowableAssert.ThrowingCallable code, int status, String reason) {
+        assertThatThrownBy(code).isInstanceOfSatisfying(HttpParseException.class, e -> {
+            assertThat(e.status()).isEqualTo(status);
+            assertThat(e.reason()).isEqualTo(reason);
+        });
     }
 }

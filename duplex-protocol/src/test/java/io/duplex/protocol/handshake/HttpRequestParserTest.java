@@ -15,11 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class HttpRequestParserTest {
 
     private static void assertRejected(String head, int status, String reason) {
-        assertThatThrownBy(() -> new HttpRequestParser().feed(buf(head)))
-                .isInstanceOfSatisfying(HttpParseException.class, e -> {
-                    assertThat(e.status()).isEqualTo(status);
-                    assertThat(e.reason()).isEqualTo(reason);
-                });
+        Bytes.assertParseError(() -> new HttpRequestParser().feed(buf(head)), status, reason);
     }
 
     @Test

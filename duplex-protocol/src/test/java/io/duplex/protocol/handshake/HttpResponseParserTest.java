@@ -44,11 +44,7 @@ class HttpResponseParserTest {
         "HTTP/2.0 101 x|505|HTTP version not supported: HTTP/2.0",
     })
     void statusLineErrors(String line, int status, String reason) {
-        assertThatThrownBy(() -> new HttpResponseParser().feed(buf(line + "\r\n\r\n")))
-                .isInstanceOfSatisfying(HttpParseException.class, e -> {
-                    assertThat(e.status()).isEqualTo(status);
-                    assertThat(e.reason()).isEqualTo(reason);
-                });
+        Bytes.assertParseError(() -> new HttpResponseParser().feed(buf(line + "\r\n\r\n")), status, reason);
     }
 
     @Test
