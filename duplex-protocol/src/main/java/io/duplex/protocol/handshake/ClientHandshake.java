@@ -28,7 +28,7 @@ public final class ClientHandshake {
      * Builds the request for a {@code ws} or {@code wss} URI (section 3).
      *
      * @throws IllegalArgumentException for another scheme, a missing host, or a fragment (section 3
-     *     forbids fragments in WebSocket URIs)
+     *     forbids fragments in WebSocket URIs), or an Origin holding characters a header may not
      */
     public static ClientHandshake create(URI uri, ClientHandshakeOptions opts) {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);

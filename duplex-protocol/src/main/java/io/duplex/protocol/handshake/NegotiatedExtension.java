@@ -25,7 +25,13 @@ public record NegotiatedExtension(String name, String responseParams, int rsvBit
         if ((rsvBits & ~WebSocketProtocol.B0_RSV_MASK) != 0) {
             throw new IllegalArgumentException("rsvBits outside the RSV mask: 0x" + Integer.toHexString(rsvBits));
         }
-        responseParams = responseParams == null ? "" : responseParams.trim();
+        responseParams = responseParams == null ? "" : HttpSyntax.trimWhitespace(responseParams);
+        for (int i = 0; i < responseParams.length(); i++) {
+            // It becomes part of a header line: a CR or LF here would inject headers.
+            if (!HttpSyntax.isFieldValueChar(responseParams.charAt(i))) {
+                throw new IllegalArgumentException("invalid character in responseParams of " + name);
+            }
+        }
     }
 
     /** The element of the server's {@code Sec-WebSocket-Extensions} header for this extension. */

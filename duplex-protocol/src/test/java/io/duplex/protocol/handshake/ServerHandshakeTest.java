@@ -176,5 +176,7 @@ class ServerHandshakeTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("unoffered subprotocol");
         assertThatThrownBy(() -> new NegotiatedExtension("a", null, 0x80, null))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new NegotiatedExtension("a", "x=1\r\nSet-Cookie: y", 0, null))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
