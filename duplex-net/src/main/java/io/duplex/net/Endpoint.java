@@ -1,0 +1,65 @@
+package io.duplex.net;
+
+import io.duplex.protocol.handshake.HttpRequest;
+import io.duplex.protocol.handshake.ServerHandshakeOptions;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A WebSocket endpoint of a {@link WebSocketServer}: the listener for its connections and its options.
+ * Immutable.
+ *
+ * @param listeners creates (or shares) the listener for each accepted connection
+ * @param options limits and timers of its connections
+ * @param subprotocols supported subprotocols in server preference order; the first the client also offers wins
+ * @param allowedOrigins Origin values allowed to connect (exact match); empty allows any origin, including none
+ * @param hook decides on each valid upgrade, e.g. authentication; null accepts all
+ */
+public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSocketOptions options,
+                       List<String> subprotocols, Set<String> allowedOrigins, HandshakeHook hook) {
+
+    public Endpoint {
+        if (listeners == null || options == null) {
+            throw new IllegalArgumentException("listeners and options are required");
+        }
+        subprotocols = List.copyOf(subprotocols);
+        allowedOrigins = Set.copyOf(allowedOrigins);
+    }
+
+    /** An endpoint with server defaults and one listener shared by all its connections. */
+    public static Endpoint of(WebSocketListener listener) {
+        return new Endpoint(r -> listener, WebSocketOptions.SERVER_DEFAULTS, List.of(), Set.of(), null);
+    }
+
+    public Endpoint withOptions(WebSocketOptions o) {
+        return new Endpoint(listeners, o, subprotocols, allowedOrigins, hook);
+    }
+
+    public Endpoint withSubprotocols(String... protocols) {
+        return new Endpoint(listeners, options, List.of(protocols), allowedOrigins, hook);
+    }
+
+    public Endpoint withAllowedOrigins(String... origins) {
+        return new Endpoint(listeners, options, subprotocols, Set.of(origins), hook);
+    }
+
+    public Endpoint withHook(HandshakeHook h) {
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, h);
+    }
+
+    ServerHandshakeOptions handshakeOptions() {
+        ServerHandshakeOptions o = ServerHandshakeOptions.defaults();
+        if (!subprotocols.isEmpty()) {
+            o = o.withSubprotocols(offered -> {
+                for (String mine : subprotocols) {
+                    if (offered.contains(mine)) {
+                        return mine;
+                    }
+                }
+                return null;
+            });
+        }
+        return o;
+    }
+}

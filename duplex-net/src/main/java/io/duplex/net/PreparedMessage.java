@@ -1,0 +1,51 @@
+package io.duplex.net;
+
+import io.duplex.protocol.FrameEncoder;
+import io.duplex.protocol.WebSocketProtocol;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A message encoded once as a complete server frame and shared, read-only, by every connection it is sent to:
+ * broadcast costs one encoding, not one per subscriber. Immutable and thread-safe.
+ */
+public final class PreparedMessage {
+    private final ByteBuffer frame;
+    private final ByteBuffer payload;
+    private final boolean text;
+
+    private PreparedMessage(boolean text, ByteBuffer payload) {
+        this.text = text;
+        this.payload = payload.asReadOnlyBuffer();
+        int opcode = text ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
+        this.frame = FrameEncoder.serverFrame(opcode, true, payload).asReadOnlyBuffer();
+    }
+
+    public static PreparedMessage text(String text) {
+        return new PreparedMessage(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Copies {@code data}'s remaining bytes; the buffer is not changed. */
+    public static PreparedMessage binary(ByteBuffer data) {
+        ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip();
+        return new PreparedMessage(false, copy);
+    }
+
+    public boolean isText() {
+        return text;
+    }
+
+    /** A fresh read-only view of the whole server frame. */
+    ByteBuffer frame() {
+        return frame.duplicate();
+    }
+
+    /** A fresh read-only view of the payload (clients must mask it, so they cannot share the frame). */
+    ByteBuffer payload() {
+        return payload.duplicate();
+    }
+
+    public int frameLength() {
+        return frame.remaining();
+    }
+}

@@ -1,0 +1,322 @@
+package io.duplex.net;
+
+import io.duplex.protocol.Role;
+import io.duplex.protocol.handshake.HandshakeResult;
+import io.duplex.protocol.handshake.HttpHeaders;
+import io.duplex.protocol.handshake.HttpParseException;
+import io.duplex.protocol.handshake.HttpRequest;
+import io.duplex.protocol.handshake.HttpRequestParser;
+import io.duplex.protocol.handshake.ServerHandshake;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted connection of a {@link WebSocketServer}: HTTP/1.1 until an upgrade succeeds, then a
+ * {@link WebSocketSession}. Plain requests get a handler's answer or 404 / 405 / 426, with keep-alive.
+ *
+ * <p>Thread-safety: confined to the connection's loop, except {@link #respond}, which hops onto it.
+ */
+final class ServerConnectionHandler implements ConnectionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final WebSocketServer server;
+    private Connection conn;
+    private HttpRequestParser parser;
+    private WebSocketSession session;
+    private Timeout headTimer;
+    private Timeout abortTimer;
+    private boolean closing;
+
+    // A request body being read.
+    private HttpRequest bodyRequest;
+    private HttpHandler bodyHandler;
+    private byte[] body;
+    private int bodyHave;
+
+    // A handler that has not answered yet; bytes read meanwhile wait in stash.
+    private HttpExchange pending;
+    private ByteBuffer stash;
+
+    ServerConnectionHandler(WebSocketServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public void onOpen(Connection connection) {
+        conn = connection;
+        parser = server.newParser();
+        server.track(this);
+        armHeadTimer();
+    }
+
+    private void armHeadTimer() {
+        // Slowloris: a request head (or the next one on a kept-alive connection) must arrive in time.
+        headTimer = conn.loop().schedule(server.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
+            headTimer = null;
+            if (session == null && pending == null && !closing) {
+                fail(408, "request head not received within " + server.handshakeTimeout().toSeconds() + " s");
+            }
+        });
+    }
+
+    private void cancelHeadTimer() {
+        if (headTimer != null) {
+            headTimer.cancel();
+            headTimer = null;
+        }
+    }
+
+    @Override
+    public void onRead(Connection connection, ByteBuffer data) {
+        if (session != null) {
+            session.onRead(data);
+        } else if (pending != null) {
+            stash(data);
+        } else {
+            process(data);
+        }
+    }
+
+    private void process(ByteBuffer data) {
+        while (data.hasRemaining() && session == null && pending == null && !closing) {
+            if (bodyRequest != null) {
+                int n = Math.min(data.remaining(), body.length - bodyHave);
+                data.get(body, bodyHave, n);
+                bodyHave += n;
+                if (bodyHave == body.length) {
+                    HttpRequest r = bodyRequest;
+                    bodyRequest = null;
+                    dispatch(r, bodyHandler, ByteBuffer.wrap(body));
+                    body = null;
+                }
+                continue;
+            }
+            HttpRequest req;
+            try {
+                req = parser.feed(data);
+            } catch (HttpParseException e) {
+                fail(e.status(), e.reason());
+                return;
+            }
+            if (req == null) {
+                return;
+            }
+            parser = server.newParser();
+            onRequest(req, data);
+        }
+        if (pending != null && data.hasRemaining()) {
+            stash(data);
+        } else if (closing) {
+            data.position(data.limit());
+        }
+    }
+
+    private void stash(ByteBuffer data) {
+        ByteBuffer s = ByteBuffer.allocate((stash == null ? 0 : stash.remaining()) + data.remaining());
+        if (stash != null) {
+            s.put(stash);
+        }
+        s.put(data);
+        stash = s.flip();
+        if (stash.remaining() > server.maxRequestHeadBytes() + server.maxHttpBody()) {
+            fail(431, "too many bytes sent while waiting for a response");
+        }
+    }
+
+    private void onRequest(HttpRequest req, ByteBuffer rest) {
+        if (req.headers().containsToken("Upgrade", "websocket")) {
+            upgrade(req, rest);
+            return;
+        }
+        HttpHandler handler = server.httpHandler(req.path());
+        if (handler != null) {
+            if (req.isChunked()) {
+                fail(411, "chunked request bodies are not supported; send Content-Length");
+                return;
+            }
+            long len = req.contentLength();
+            if (len > server.maxHttpBody()) {
+                fail(413, "request body of " + len + " bytes exceeds the limit of " + server.maxHttpBody());
+                return;
+            }
+            if (len > 0) {
+                bodyRequest = req;
+                bodyHandler = handler;
+                body = new byte[(int) len];
+                bodyHave = 0;
+                return;
+            }
+            dispatch(req, handler, EMPTY);
+            return;
+        }
+        if (server.endpoint(req.path()) != null) {
+            if (!"GET".equals(req.method())) {
+                fail(405, "method " + req.method() + " not allowed on a WebSocket endpoint",
+                        new HttpHeaders().add("Allow", "GET"));
+            } else {
+                // RFC 9110 15.5.22: tell the client which protocol this resource needs.
+                fail(426, "this resource speaks WebSocket only: send an upgrade request",
+                        new HttpHeaders().add("Upgrade", "websocket").add("Sec-WebSocket-Version", "13"));
+            }
+            return;
+        }
+        fail(404, "nothing at " + req.path());
+    }
+
+    private void dispatch(HttpRequest req, HttpHandler handler, ByteBuffer requestBody) {
+        cancelHeadTimer();
+        HttpExchange ex = new HttpExchange(req, requestBody, conn.remoteAddress(), this);
+        pending = ex;
+        try {
+            handler.handle(ex);
+        } catch (Exception e) {
+            log.warn("HTTP handler for {} failed", req.path(), e);
+            if (!ex.responded()) {
+                ex.respond(500, "text/plain; charset=utf-8", "internal error");
+            }
+        }
+        if (pending == ex) {
+            // The handler answers later: stop reading pipelined requests until it does.
+            conn.pauseReading();
+        }
+    }
+
+    /** Any thread. */
+    void respond(HttpExchange ex, int status, HttpHeaders headers, byte[] responseBody) {
+        if (!conn.loop().inEventLoop()) {
+            conn.execute(() -> respond(ex, status, headers, responseBody));
+            return;
+        }
+        if (pending != ex || !conn.isOpen()) {
+            return;
+        }
+        pending = null;
+        HttpRequest req = ex.request();
+        boolean keepAlive = req.keepAlive() && !closing && server.isRunning();
+        conn.write(HttpResponses.response(status, headers, responseBody, keepAlive, "HEAD".equals(req.method())));
+        if (!keepAlive) {
+            closeGracefully();
+            return;
+        }
+        armHeadTimer();
+        conn.resumeReading();
+        if (stash != null) {
+            ByteBuffer s = stash;
+            stash = null;
+            process(s);
+        }
+    }
+
+    private void upgrade(HttpRequest req, ByteBuffer rest) {
+        Endpoint ep = server.endpoint(req.path());
+        if (ep == null) {
+            fail(404, "no WebSocket endpoint at " + req.path());
+            return;
+        }
+        HandshakeResult result = ServerHandshake.accept(req, ep.handshakeOptions());
+        if (result instanceof HandshakeResult.Rejected rejected) {
+            conn.write(rejected.response());
+            closeGracefully();
+            return;
+        }
+        if (!ep.allowedOrigins().isEmpty() && !ep.allowedOrigins().contains(req.origin())) {
+            fail(403, "origin " + req.origin() + " is not allowed");
+            return;
+        }
+        Object attachment = null;
+        if (ep.hook() != null) {
+            HandshakeHook.Decision decision;
+            try {
+                decision = ep.hook().onHandshake(req, conn.remoteAddress());
+            } catch (Exception e) {
+                log.warn("handshake hook failed", e);
+                fail(500, "handshake hook failed");
+                return;
+            }
+            if (decision instanceof HandshakeHook.Decision.Reject r) {
+                conn.write(ServerHandshake.rejection(r.status(), r.reason(), r.headers()).response());
+                closeGracefully();
+                return;
+            }
+            HandshakeHook.Decision.Accept a = (HandshakeHook.Decision.Accept) decision;
+            attachment = a.attachment();
+            if (a.headers() != null && a.headers().size() > 0) {
+                result = ServerHandshake.accept(req, ep.handshakeOptions().withExtraHeaders(a.headers()));
+            }
+        }
+        HandshakeResult.Accepted accepted = (HandshakeResult.Accepted) result;
+        cancelHeadTimer();
+        parser = null;
+        conn.write(accepted.response());
+        WebSocketListener listener = ep.listeners().apply(req);
+        session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
+                attachment, null);
+        session.start();
+        if (rest.hasRemaining() && conn.isOpen()) {
+            // Frames pipelined behind the upgrade request.
+            session.onRead(rest);
+        }
+    }
+
+    private void fail(int status, String reason) {
+        fail(status, reason, null);
+    }
+
+    private void fail(int status, String reason, HttpHeaders extra) {
+        if (closing) {
+            return;
+        }
+        conn.write(HttpResponses.text(status, reason, extra, false));
+        closeGracefully();
+    }
+
+    private void closeGracefully() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        cancelHeadTimer();
+        conn.close();
+        abortTimer = conn.loop().schedule(server.closeTimeout().toNanos(), TimeUnit.NANOSECONDS, conn::abort);
+    }
+
+    /** Loop thread: graceful shutdown of the server. */
+    void shutdown() {
+        if (session != null) {
+            session.close(1001, "server shutting down");
+        } else if (pending == null) {
+            closeGracefully();
+        }
+    }
+
+    /** Loop thread: the shutdown deadline passed. */
+    void terminate() {
+        conn.abort();
+    }
+
+    Connection connection() {
+        return conn;
+    }
+
+    @Override
+    public void onWritable(Connection connection) {
+        if (session != null) {
+            session.onWritable();
+        }
+    }
+
+    @Override
+    public void onClose(Connection connection, Throwable cause) {
+        cancelHeadTimer();
+        if (abortTimer != null) {
+            abortTimer.cancel();
+        }
+        server.untrack(this);
+        if (session != null) {
+            session.onTransportClosed(cause);
+        }
+    }
+}
