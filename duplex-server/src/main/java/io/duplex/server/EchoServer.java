@@ -1,0 +1,72 @@
+package io.duplex.server;
+
+import io.duplex.net.BroadcastGroup;
+import io.duplex.net.CloseStatus;
+import io.duplex.net.Endpoint;
+import io.duplex.net.PreparedMessage;
+import io.duplex.net.WebSocket;
+import io.duplex.net.WebSocketListener;
+import io.duplex.net.WebSocketOptions;
+import io.duplex.net.WebSocketServer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The server {@code duplex serve} runs until the messaging hub lands: every path echoes each message to its
+ * sender; on {@code /broadcast} each message goes to every connection there, the sender included. The
+ * benchmarks and conformance checks measure exactly this.
+ */
+public final class EchoServer {
+    private EchoServer() {}
+
+    /** Echo: the payload view is only valid during the callback, so binary data is copied before queuing. */
+    static final WebSocketListener ECHO = new WebSocketListener() {
+        @Override
+        public void onText(WebSocket ws, String text) {
+            ws.sendText(text);
+        }
+
+        @Override
+        public void onBinary(WebSocket ws, ByteBuffer data) {
+            ws.sendBinary(ByteBuffer.allocate(data.remaining()).put(data).flip());
+        }
+    };
+
+    static WebSocketListener broadcaster(BroadcastGroup group) {
+        return new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws) {
+                group.add(ws);
+            }
+
+            @Override
+            public void onText(WebSocket ws, String text) {
+                group.broadcast(PreparedMessage.text(text));
+            }
+
+            @Override
+            public void onBinary(WebSocket ws, ByteBuffer data) {
+                group.broadcast(PreparedMessage.binary(data));
+            }
+
+            @Override
+            public void onClose(WebSocket ws, CloseStatus status) {
+                group.remove(ws);
+            }
+        };
+    }
+
+    public static WebSocketServer start(String host, int port, int loops, int maxMessage) throws IOException {
+        WebSocketOptions options = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
+                .withMaxBackpressure(Math.max(2L * maxMessage, 64L << 20), WebSocketOptions.SlowConsumerPolicy.CLOSE);
+        BroadcastGroup broadcast = new BroadcastGroup();
+        return WebSocketServer.builder()
+                .host(host)
+                .port(port)
+                .loops(loops)
+                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options))
+                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options))
+                .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
+                .start();
+    }
+}
