@@ -15,9 +15,12 @@ import static io.duplex.protocol.WebSocketProtocol.OPCODE_PING;
 import static io.duplex.protocol.WebSocketProtocol.OPCODE_PONG;
 import static io.duplex.protocol.WebSocketProtocol.OPCODE_TEXT;
 
+import io.duplex.protocol.deflate.DeflateCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * The RFC 6455 data-transfer and closing phases for one connection, after the opening handshake: bytes in
@@ -35,11 +38,15 @@ public final class WebSocketEngine {
     private static final int DISCARD = 2;
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final byte[] DEFLATE_TAIL = {0, 0, (byte) 0xff, (byte) 0xff};
 
     private final Role role;
     private final EngineConfig config;
     private final EngineListener listener;
     private final FrameSink sink;
+    /** permessage-deflate state, or null when the extension was not negotiated. */
+    private final DeflateCodec deflate;
+    private final int allowedRsv;
 
     private int readState = READ_HEADER;
 
@@ -60,6 +67,7 @@ public final class WebSocketEngine {
     private byte[] messageBytes;
     private int messageLength;
     private int utf8State;
+    private boolean messageCompressed;
 
     // The control frame being collected.
     private byte[] controlBytes;
@@ -76,6 +84,15 @@ public final class WebSocketEngine {
     private boolean sendingFragmented;
 
     public WebSocketEngine(Role role, EngineConfig config, EngineListener listener, FrameSink sink) {
+        this(role, config, null, listener, sink);
+    }
+
+    /**
+     * @param deflate the connection's permessage-deflate codec (RFC 7692) when negotiated, else null; the engine
+     *     releases it when the connection ends
+     */
+    public WebSocketEngine(Role role, EngineConfig config, DeflateCodec deflate, EngineListener listener,
+                           FrameSink sink) {
         if (role == null || config == null || listener == null || sink == null) {
             throw new NullPointerException("role, config, listener and sink are required");
         }
@@ -83,6 +100,13 @@ public final class WebSocketEngine {
         this.config = config;
         this.listener = listener;
         this.sink = sink;
+        this.deflate = deflate;
+        this.allowedRsv = config.extensionRsvBits() | (deflate != null ? WebSocketProtocol.B0_RSV1 : 0);
+    }
+
+    /** The permessage-deflate codec, or null when the extension is not in use. */
+    public DeflateCodec deflate() {
+        return deflate;
     }
 
     public Role role() {
@@ -228,7 +252,7 @@ public final class WebSocketEngine {
         int rsv = b0 & B0_RSV_MASK;
         boolean masked = (b1 & B1_MASK) != 0;
         // 5.2: RSV1-3 MUST be 0 unless an extension that defines their meaning was negotiated.
-        if ((rsv & ~config.extensionRsvBits()) != 0) {
+        if ((rsv & ~allowedRsv) != 0) {
             return fail(CloseCodes.PROTOCOL_ERROR, "reserved bits set without a negotiated extension");
         }
         // 5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved.
@@ -247,6 +271,17 @@ public final class WebSocketEngine {
             return fail(CloseCodes.PROTOCOL_ERROR, "64-bit payload length has its most significant bit set");
         }
         boolean fin = (b0 & B0_FIN) != 0;
+        boolean compressed = false;
+        if (deflate != null && (rsv & WebSocketProtocol.B0_RSV1) != 0) {
+            // RFC 7692 6.1: RSV1 marks the first frame of a compressed message, and only that frame.
+            if (WebSocketProtocol.isControl(opcode)) {
+                return fail(CloseCodes.PROTOCOL_ERROR, "RSV1 set on a control frame");
+            }
+            if (opcode == OPCODE_CONTINUATION) {
+                return fail(CloseCodes.PROTOCOL_ERROR, "RSV1 set on a continuation frame");
+            }
+            compressed = true;
+        }
         if (WebSocketProtocol.isControl(opcode)) {
             // 5.5: control frames MUST NOT be fragmented and carry at most 125 bytes.
             if (!fin) {
@@ -268,7 +303,10 @@ public final class WebSocketEngine {
             return fail(CloseCodes.MESSAGE_TOO_BIG,
                     "frame payload of " + length + " bytes exceeds the limit of " + config.maxFramePayload());
         }
-        if (!WebSocketProtocol.isControl(opcode) && messageLength + length > config.maxMessageSize()) {
+        // A compressed message is measured after inflation, as it is inflated.
+        boolean compressedMessage = compressed || (opcode == OPCODE_CONTINUATION && messageCompressed);
+        if (!WebSocketProtocol.isControl(opcode) && !compressedMessage
+                && messageLength + length > config.maxMessageSize()) {
             return fail(CloseCodes.MESSAGE_TOO_BIG,
                     "message of at least " + (messageLength + length) + " bytes exceeds the limit of "
                             + config.maxMessageSize());
@@ -279,12 +317,13 @@ public final class WebSocketEngine {
         frameMasked = masked;
         maskPhase = 0;
         if (!WebSocketProtocol.isControl(opcode)) {
-            if (fin && opcode != OPCODE_CONTINUATION && in.remaining() >= length) {
+            if (fin && !compressed && opcode != OPCODE_CONTINUATION && in.remaining() >= length) {
                 // Fast path: a whole unfragmented message in this read; hand out a view, copy nothing.
                 return deliverWholeMessage(opcode, in, (int) length);
             }
             if (opcode != OPCODE_CONTINUATION) {
                 messageOpcode = opcode;
+                messageCompressed = compressed;
                 utf8State = Utf8Validator.ACCEPT;
             }
         } else {
@@ -338,6 +377,15 @@ public final class WebSocketEngine {
             }
             in.get(pos, controlBytes, controlLength, n);
             controlLength += n;
+        } else if (messageCompressed) {
+            in.position(pos + n);
+            frameRemaining -= n;
+            Inflater inflater = deflate.inflater();
+            inflater.setInput(in.slice(pos, n));
+            if (inflate(inflater) && frameRemaining == 0) {
+                endFrame();
+            }
+            return;
         } else {
             if (messageOpcode == OPCODE_TEXT) {
                 // 8.1: fail as soon as the bytes so far cannot be the start of valid UTF-8.
@@ -369,6 +417,47 @@ public final class WebSocketEngine {
         messageLength = need;
     }
 
+    /**
+     * Inflates what the inflater holds into the message buffer, validating text as it appears and stopping at
+     * the message limit, so a small compressed frame can never make us allocate more than the limit (1009).
+     */
+    private boolean inflate(Inflater inflater) {
+        try {
+            while (true) {
+                if (messageBytes == null || messageLength == messageBytes.length) {
+                    int cap = messageBytes == null ? 1024 : messageBytes.length * 2;
+                    cap = (int) Math.min(cap, (long) config.maxMessageSize() + 1);
+                    if (messageBytes != null && cap <= messageBytes.length) {
+                        return fail(CloseCodes.MESSAGE_TOO_BIG, "message inflates beyond the limit of "
+                                + config.maxMessageSize() + " bytes");
+                    }
+                    messageBytes = messageBytes == null ? new byte[cap] : Arrays.copyOf(messageBytes, cap);
+                }
+                int before = messageLength;
+                int produced = inflater.inflate(messageBytes, messageLength, messageBytes.length - messageLength);
+                messageLength += produced;
+                if (messageLength > config.maxMessageSize()) {
+                    return fail(CloseCodes.MESSAGE_TOO_BIG, "message inflates beyond the limit of "
+                            + config.maxMessageSize() + " bytes");
+                }
+                if (produced > 0 && messageOpcode == OPCODE_TEXT) {
+                    utf8State = Utf8Validator.validate(utf8State, messageBytes, before, messageLength);
+                    if (utf8State == Utf8Validator.REJECT) {
+                        return fail(CloseCodes.INVALID_PAYLOAD, "text message is not valid UTF-8");
+                    }
+                }
+                if (messageLength < messageBytes.length && (inflater.needsInput() || inflater.finished())) {
+                    return true;
+                }
+                if (produced == 0 && inflater.needsDictionary()) {
+                    return fail(CloseCodes.INVALID_PAYLOAD, "compressed data needs a preset dictionary");
+                }
+            }
+        } catch (DataFormatException e) {
+            return fail(CloseCodes.INVALID_PAYLOAD, "invalid compressed data");
+        }
+    }
+
     private boolean endFrame() {
         readState = READ_HEADER;
         switch (frameOpcode) {
@@ -389,6 +478,22 @@ public final class WebSocketEngine {
     }
 
     private void endMessage() {
+        if (messageCompressed) {
+            // RFC 7692 7.2.2: append the 00 00 ff ff that the sender removed, then inflate the rest.
+            Inflater inflater = deflate.inflater();
+            if (!inflater.finished()) {
+                inflater.setInput(DEFLATE_TAIL);
+                if (!inflate(inflater)) {
+                    return;
+                }
+            }
+            if (inflater.finished()) {
+                // The sender ended its stream with a final block: the next message starts a new one.
+                inflater.reset();
+            }
+            deflate.endMessage();
+            messageCompressed = false;
+        }
         int opcode = messageOpcode;
         byte[] bytes = messageBytes;
         int length = messageLength;
@@ -472,6 +577,10 @@ public final class WebSocketEngine {
     }
 
     private void releaseBuffers() {
+        if (deflate != null) {
+            deflate.release();
+        }
+        messageCompressed = false;
         messageBytes = null;
         messageLength = 0;
         messageOpcode = 0;
@@ -532,6 +641,11 @@ public final class WebSocketEngine {
             return false;
         }
         sendingFragmented = !fin;
+        if (fin && opcode != OPCODE_CONTINUATION && deflate != null && deflate.shouldCompress(payload.remaining())) {
+            // RFC 7692 6.1: a compressed message sets RSV1 on its first frame (here, its only frame).
+            emit(B0_FIN | WebSocketProtocol.B0_RSV1 | opcode, deflate.compress(payload));
+            return true;
+        }
         emit((fin ? B0_FIN : 0) | opcode, payload);
         return true;
     }
