@@ -1,6 +1,9 @@
 package io.duplex.net;
 
 import io.duplex.protocol.Role;
+import io.duplex.protocol.deflate.DeflateCodec;
+import io.duplex.protocol.deflate.PerMessageDeflate;
+import io.duplex.protocol.handshake.ExtensionOffer;
 import io.duplex.protocol.handshake.ClientHandshake;
 import io.duplex.protocol.handshake.ClientHandshakeResult;
 import io.duplex.protocol.handshake.HandshakeException;
@@ -68,12 +71,23 @@ final class ClientConnectionHandler implements ConnectionHandler {
             fail(e);
             return;
         }
+        DeflateCodec deflate = null;
+        for (ExtensionOffer ext : accepted.extensions()) {
+            if (ext.name().equalsIgnoreCase(PerMessageDeflate.NAME) && options.deflate() != null) {
+                try {
+                    deflate = options.deflate().codec(Role.CLIENT, options.deflate().acceptResponse(ext));
+                } catch (IllegalArgumentException e) {
+                    fail(new HandshakeException(HandshakeException.Reason.MALFORMED_EXTENSIONS, e.getMessage()));
+                    return;
+                }
+            }
+        }
         parser = null;
         if (timer != null) {
             timer.cancel();
         }
         session = new WebSocketSession(conn, Role.CLIENT, options.options(), listener, null,
-                accepted.subprotocol(), null, null);
+                accepted.subprotocol(), null, deflate, null);
         if (!result.complete(session)) {
             // The caller gave up (timeout or cancel) meanwhile.
             conn.abort();

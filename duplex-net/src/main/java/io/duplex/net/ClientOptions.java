@@ -1,5 +1,6 @@
 package io.duplex.net;
 
+import io.duplex.protocol.deflate.PerMessageDeflate;
 import io.duplex.protocol.handshake.HttpHeaders;
 import java.time.Duration;
 import java.util.List;
@@ -16,13 +17,15 @@ import java.util.List;
  * @param tls TLS settings for wss://; null uses the JDK's default trust store with hostname verification
  * @param group event loops to run on; null uses a shared group of daemon threads
  * @param reconnect automatic reconnection, or null for none
+ * @param deflate permessage-deflate to offer (RFC 7692), on by default; null offers none
  */
 public record ClientOptions(HttpHeaders headers, List<String> subprotocols, String origin, Duration connectTimeout,
                             Duration handshakeTimeout, WebSocketOptions options, TlsConfig tls, EventLoopGroup group,
-                            Reconnect reconnect) {
+                            Reconnect reconnect, PerMessageDeflate deflate) {
 
     public static final ClientOptions DEFAULTS = new ClientOptions(HttpHeaders.empty(), List.of(), null,
-            Duration.ofSeconds(10), Duration.ofSeconds(10), WebSocketOptions.CLIENT_DEFAULTS, null, null, null);
+            Duration.ofSeconds(10), Duration.ofSeconds(10), WebSocketOptions.CLIENT_DEFAULTS, null, null, null,
+            PerMessageDeflate.defaults().withServerNoContextTakeover(false).withFactory(JZlibDeflaterFactory.INSTANCE));
 
     public ClientOptions {
         subprotocols = List.copyOf(subprotocols);
@@ -38,41 +41,47 @@ public record ClientOptions(HttpHeaders headers, List<String> subprotocols, Stri
         }
         h.add(name, value);
         return new ClientOptions(h, subprotocols, origin, connectTimeout, handshakeTimeout, options, tls, group,
-                reconnect);
+                reconnect, deflate);
     }
 
     public ClientOptions withSubprotocols(String... offered) {
         return new ClientOptions(headers, List.of(offered), origin, connectTimeout, handshakeTimeout, options, tls,
-                group, reconnect);
+                group, reconnect, deflate);
     }
 
     public ClientOptions withOrigin(String value) {
         return new ClientOptions(headers, subprotocols, value, connectTimeout, handshakeTimeout, options, tls, group,
-                reconnect);
+                reconnect, deflate);
     }
 
     public ClientOptions withTimeouts(Duration connect, Duration handshake) {
-        return new ClientOptions(headers, subprotocols, origin, connect, handshake, options, tls, group, reconnect);
+        return new ClientOptions(headers, subprotocols, origin, connect, handshake, options, tls, group, reconnect, deflate);
     }
 
     public ClientOptions withOptions(WebSocketOptions o) {
         return new ClientOptions(headers, subprotocols, origin, connectTimeout, handshakeTimeout, o, tls, group,
-                reconnect);
+                reconnect, deflate);
     }
 
     public ClientOptions withTls(TlsConfig t) {
         return new ClientOptions(headers, subprotocols, origin, connectTimeout, handshakeTimeout, options, t, group,
-                reconnect);
+                reconnect, deflate);
     }
 
     public ClientOptions withGroup(EventLoopGroup g) {
         return new ClientOptions(headers, subprotocols, origin, connectTimeout, handshakeTimeout, options, tls, g,
-                reconnect);
+                reconnect, deflate);
     }
 
     public ClientOptions withReconnect(Reconnect r) {
         return new ClientOptions(headers, subprotocols, origin, connectTimeout, handshakeTimeout, options, tls, group,
-                r);
+                r, deflate);
+    }
+
+    /** Compression to offer; null offers none. */
+    public ClientOptions withDeflate(PerMessageDeflate d) {
+        return new ClientOptions(headers, subprotocols, origin, connectTimeout, handshakeTimeout, options, tls, group,
+                reconnect, d);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.duplex.net;
 
+import io.duplex.protocol.deflate.PerMessageDeflate;
 import io.duplex.protocol.handshake.HttpRequest;
 import io.duplex.protocol.handshake.ServerHandshakeOptions;
 import java.util.List;
@@ -15,9 +16,15 @@ import java.util.function.Function;
  * @param subprotocols supported subprotocols in server preference order; the first the client also offers wins
  * @param allowedOrigins Origin values allowed to connect (exact match); empty allows any origin, including none
  * @param hook decides on each valid upgrade, e.g. authentication; null accepts all
+ * @param deflate permessage-deflate settings (RFC 7692), on by default; null turns compression off
  */
 public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSocketOptions options,
-                       List<String> subprotocols, Set<String> allowedOrigins, HandshakeHook hook) {
+                       List<String> subprotocols, Set<String> allowedOrigins, HandshakeHook hook,
+                       PerMessageDeflate deflate) {
+
+    /** Server-side compression defaults: shared per-loop compressor, every window size 8-15 negotiable. */
+    public static final PerMessageDeflate DEFAULT_DEFLATE =
+            PerMessageDeflate.defaults().withFactory(JZlibDeflaterFactory.INSTANCE);
 
     public Endpoint {
         if (listeners == null || options == null) {
@@ -29,23 +36,29 @@ public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSo
 
     /** An endpoint with server defaults and one listener shared by all its connections. */
     public static Endpoint of(WebSocketListener listener) {
-        return new Endpoint(r -> listener, WebSocketOptions.SERVER_DEFAULTS, List.of(), Set.of(), null);
+        return new Endpoint(r -> listener, WebSocketOptions.SERVER_DEFAULTS, List.of(), Set.of(), null,
+                DEFAULT_DEFLATE);
     }
 
     public Endpoint withOptions(WebSocketOptions o) {
-        return new Endpoint(listeners, o, subprotocols, allowedOrigins, hook);
+        return new Endpoint(listeners, o, subprotocols, allowedOrigins, hook, deflate);
     }
 
     public Endpoint withSubprotocols(String... protocols) {
-        return new Endpoint(listeners, options, List.of(protocols), allowedOrigins, hook);
+        return new Endpoint(listeners, options, List.of(protocols), allowedOrigins, hook, deflate);
     }
 
     public Endpoint withAllowedOrigins(String... origins) {
-        return new Endpoint(listeners, options, subprotocols, Set.of(origins), hook);
+        return new Endpoint(listeners, options, subprotocols, Set.of(origins), hook, deflate);
     }
 
     public Endpoint withHook(HandshakeHook h) {
-        return new Endpoint(listeners, options, subprotocols, allowedOrigins, h);
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, h, deflate);
+    }
+
+    /** Compression settings for this endpoint; null turns permessage-deflate off. */
+    public Endpoint withDeflate(PerMessageDeflate d) {
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, hook, d);
     }
 
     ServerHandshakeOptions handshakeOptions() {
@@ -59,6 +72,9 @@ public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSo
                 }
                 return null;
             });
+        }
+        if (deflate != null) {
+            o = o.withExtensions(deflate.negotiator());
         }
         return o;
     }

@@ -1,6 +1,7 @@
 package io.duplex.net;
 
 import io.duplex.protocol.FrameEncoder;
+import io.duplex.protocol.deflate.DeflateCodec;
 import io.duplex.protocol.WebSocketProtocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ public final class PreparedMessage {
     private final ByteBuffer frame;
     private final ByteBuffer payload;
     private final boolean text;
+    private volatile ByteBuffer compressedFrame;
 
     private PreparedMessage(boolean text, ByteBuffer payload) {
         this.text = text;
@@ -47,5 +49,31 @@ public final class PreparedMessage {
 
     public int frameLength() {
         return frame.remaining();
+    }
+
+    int payloadLength() {
+        return payload.remaining();
+    }
+
+    /**
+     * A read-only view of the frame compressed without context (RFC 7692 7.2.1), built on first use with the
+     * calling thread's shared compressor and then reused for every connection: valid for any peer that accepts a
+     * 15-bit window, whatever its context takeover, because it refers to nothing sent before.
+     */
+    ByteBuffer compressedFrame(DeflateCodec codec) {
+        ByteBuffer f = compressedFrame;
+        if (f == null) {
+            synchronized (this) {
+                f = compressedFrame;
+                if (f == null) {
+                    ByteBuffer body = codec.compressContextFree(payload.duplicate());
+                    int opcode = text ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
+                    ByteBuffer frameBuf = FrameEncoder.serverFrame(opcode | WebSocketProtocol.B0_RSV1, true, body);
+                    f = frameBuf.asReadOnlyBuffer();
+                    compressedFrame = f;
+                }
+            }
+        }
+        return f.duplicate();
     }
 }

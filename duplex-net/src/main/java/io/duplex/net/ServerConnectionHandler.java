@@ -1,6 +1,10 @@
 package io.duplex.net;
 
 import io.duplex.protocol.Role;
+import io.duplex.protocol.deflate.DeflateCodec;
+import io.duplex.protocol.deflate.DeflateParams;
+import io.duplex.protocol.deflate.PerMessageDeflate;
+import io.duplex.protocol.handshake.NegotiatedExtension;
 import io.duplex.protocol.handshake.HandshakeResult;
 import io.duplex.protocol.handshake.HttpHeaders;
 import io.duplex.protocol.handshake.HttpParseException;
@@ -252,8 +256,14 @@ final class ServerConnectionHandler implements ConnectionHandler {
         parser = null;
         conn.write(accepted.response());
         WebSocketListener listener = ep.listeners().apply(req);
+        DeflateCodec deflate = null;
+        for (NegotiatedExtension ext : accepted.extensions()) {
+            if (ext.name().equals(PerMessageDeflate.NAME) && ext.state() instanceof DeflateParams params) {
+                deflate = ep.deflate().codec(Role.SERVER, params);
+            }
+        }
         session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
-                attachment, null);
+                attachment, deflate, null);
         session.start();
         if (rest.hasRemaining() && conn.isOpen()) {
             // Frames pipelined behind the upgrade request.

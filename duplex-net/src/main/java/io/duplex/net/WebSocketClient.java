@@ -57,6 +57,9 @@ public final class WebSocketClient {
             ClientHandshakeOptions hs = ClientHandshakeOptions.defaults()
                     .withSubprotocols(options.subprotocols().toArray(String[]::new))
                     .withExtraHeaders(options.headers());
+            if (options.deflate() != null) {
+                hs = hs.withExtensions(java.util.List.of(options.deflate().offer()));
+            }
             if (options.origin() != null) {
                 hs = hs.withOrigin(options.origin());
             }

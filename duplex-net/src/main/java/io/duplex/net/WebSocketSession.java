@@ -8,6 +8,7 @@ import io.duplex.protocol.FrameSink;
 import io.duplex.protocol.Role;
 import io.duplex.protocol.WebSocketEngine;
 import io.duplex.protocol.WebSocketProtocol;
+import io.duplex.protocol.deflate.DeflateCodec;
 import io.duplex.protocol.handshake.HttpRequest;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -54,7 +55,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     private Timeout closeTimer;
 
     WebSocketSession(Connection conn, Role role, WebSocketOptions options, WebSocketListener listener,
-                     HttpRequest request, String subprotocol, Object attachment,
+                     HttpRequest request, String subprotocol, Object attachment, DeflateCodec deflate,
                      Consumer<WebSocketSession> onFinished) {
         this.conn = conn;
         this.options = options;
@@ -64,7 +65,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
         this.attachment = attachment;
         this.onFinished = onFinished;
         this.remote = conn.remoteAddress();
-        this.engine = new WebSocketEngine(role, options.engineConfig(), this, this);
+        this.engine = new WebSocketEngine(role, options.engineConfig(), deflate, this, this);
     }
 
     /** Loop thread: the handshake is done; start timers and tell the listener. */
@@ -343,7 +344,16 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
         if (refused != null) {
             return refused;
         }
-        if (engine.role() == Role.SERVER) {
+        DeflateCodec deflate = engine.deflate();
+        if (deflate != null && deflate.shouldCompress(message.payloadLength())) {
+            if (engine.role() == Role.SERVER && deflate.outWindowBits() == 15) {
+                // Compressed once, without context, for every connection that can read a 15-bit window.
+                conn.write(message.compressedFrame(deflate));
+            } else {
+                int opcode = message.isText() ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
+                engine.sendFrame(opcode, true, message.payload());
+            }
+        } else if (engine.role() == Role.SERVER) {
             conn.write(message.frame());
         } else {
             int opcode = message.isText() ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
@@ -517,6 +527,12 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     @Override
     public String subprotocol() {
         return subprotocol;
+    }
+
+    /** The negotiated permessage-deflate parameters, or null when compression is off. */
+    public io.duplex.protocol.deflate.DeflateParams deflateParams() {
+        DeflateCodec d = engine.deflate();
+        return d == null ? null : d.params();
     }
 
     @Override

@@ -67,6 +67,16 @@ public final class DeflateCodec {
         return deflater.deflate(payload);
     }
 
+    /** Compresses with the calling thread's shared compressor, independent of this connection's history. */
+    public ByteBuffer compressContextFree(ByteBuffer payload) {
+        MessageDeflater shared = sharedDeflater(config, 15);
+        try {
+            return shared.deflate(payload);
+        } finally {
+            shared.reset();
+        }
+    }
+
     /**
      * The calling thread's compressor for messages compressed without context: used for every connection on this
      * thread and for broadcast frames encoded once.
