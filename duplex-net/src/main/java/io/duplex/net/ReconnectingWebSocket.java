@@ -258,13 +258,21 @@ final class ReconnectingWebSocket implements WebSocket {
     @Override
     public void terminate() {
         WebSocket ws;
+        boolean report = false;
         synchronized (this) {
             userClosed = true;
             held.clear();
             ws = current;
+            if (ws == null) {
+                // Disconnected: no connection will report the end, so report it here, once.
+                report = !ended;
+                ended = true;
+            }
         }
         if (ws != null) {
             ws.terminate();
+        } else if (report) {
+            listener.onClose(this, new CloseStatus(1006, "", false, false));
         }
     }
 
