@@ -225,4 +225,20 @@ class ReconnectTest {
         assertThat(twoHandshakes.await(200, TimeUnit.MILLISECONDS)).as("a second handshake").isFalse();
         assertClosedOnce(c);
     }
+
+    @Test
+    void terminateDuringBackoffReportsCloseOnceAndStops() throws Exception {
+        WebSocketServer a = serve(0, new WebSocketEndToEndTest.EchoRecorder());
+        WsRecorder c = new WsRecorder();
+        WebSocket ws = connect(a, policy(20, 40, 0, 10), c);
+
+        stop(a);
+        assertThat(WsRecorder.poll(c.reconnects, WAIT)).isEqualTo("1:20");
+        ws.terminate();
+
+        assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(new CloseStatus(1006, "", false, false));
+        assertThat(ws.isOpen()).isFalse();
+        assertThat(ws.sendText("late")).isEqualTo(SendResult.CLOSED);
+        assertClosedOnce(c);
+    }
 }
