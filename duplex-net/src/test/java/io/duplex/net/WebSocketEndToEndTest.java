@@ -8,7 +8,10 @@ import io.duplex.protocol.handshake.HttpHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -313,7 +317,20 @@ class WebSocketEndToEndTest {
         }
     }
 
-    /** Sends a valid upgrade request by hand and returns the whole response (the server closes after a refusal). */
+    @Test
+    void hookAcceptanceHeadersGoIntoThe101Response() throws Exception {
+        WebSocketServer s = serve(Endpoint.of(new EchoRecorder()).withHook((req, remote) ->
+                new HandshakeHook.Decision.Accept("session", new HttpHeaders().add("X-Session", "abc123"))));
+        String response = rawUpgrade(s.port(), "");
+        assertThat(response).startsWith("HTTP/1.1 101 ");
+        assertThat(response).contains("X-Session: abc123\r\n");
+        assertThat(response).contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
+    }
+
+    /**
+     * Sends a valid upgrade request by hand and returns the response: the head of a 101, or all of a refusal
+     * (the server closes after one).
+     */
     private static String rawUpgrade(int port, String extraHeaders) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
@@ -327,9 +344,54 @@ class WebSocketEndToEndTest {
             byte[] buf = new byte[4096];
             for (int n; (n = in.read(buf)) != -1; ) {
                 all.write(buf, 0, n);
+                String sofar = all.toString(StandardCharsets.UTF_8);
+                if (sofar.startsWith("HTTP/1.1 101 ") && sofar.contains("\r\n\r\n")) {
+                    break;
+                }
             }
             return all.toString(StandardCharsets.UTF_8);
         }
+    }
+
+    @Test
+    void silentServerFailsTheConnectWithTimeoutAndIsDisconnected() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<WebSocket> f = WebSocketClient.connect(
+                    URI.create("ws://127.0.0.1:" + silent.getLocalPort() + "/"),
+                    client.withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(100)), new WsRecorder());
+            try (Socket accepted = silent.accept()) {
+                assertThat(failure(f)).isInstanceOf(TimeoutException.class);
+                accepted.setSoTimeout(10_000);
+                InputStream in = accepted.getInputStream();
+                byte[] buf = new byte[4096];
+                int n;
+                do {
+                    n = in.read(buf);
+                } while (n > 0);
+                assertThat(n).as("end of stream after the upgrade request").isEqualTo(-1);
+            } catch (SocketException reset) {
+                // An abort may arrive as a reset: equally disconnected.
+            }
+        }
+    }
+
+    @Test
+    void oversizedMessageClosesWith1009() throws Exception {
+        EchoRecorder server = new EchoRecorder();
+        WebSocketServer s = serve(Endpoint.of(server).withOptions(
+                WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(1024)));
+        WsRecorder c = new WsRecorder();
+        WebSocket ws = connect(s, client, c);
+
+        ws.sendText("x".repeat(1024));
+        assertThat(c.next(WAIT)).isEqualTo("x".repeat(1024));
+        ws.sendBinary(new byte[1025]);
+
+        CloseStatus status = c.closed.get(10, TimeUnit.SECONDS);
+        assertThat(status.code()).isEqualTo(1009);
+        assertThat(status.remote()).isTrue();
+        assertThat(server.closed.get(10, TimeUnit.SECONDS).code()).isEqualTo(1009);
+        assertThat(server.errors).singleElement().isInstanceOf(WebSocketProtocolException.class);
     }
 
     // ------------------------------------------------------------------------------------------ concurrency
