@@ -144,6 +144,26 @@ class WebSocketEndToEndTest {
     }
 
     @Test
+    void otherMessagesAreRefusedWhileAStreamIsInProgressFromAnyThread() throws Exception {
+        EchoRecorder server = new EchoRecorder();
+        WebSocketServer s = serve(Endpoint.of(server));
+        WsRecorder c = new WsRecorder();
+        WebSocket ws = connect(s, client, c);
+
+        WebSocket.MessageStream stream = ws.stream(false);
+        stream.write(ByteBuffer.wrap(new byte[] {1}));
+        assertThatThrownBy(() -> ws.sendText("interleaved")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> ws.sendBinary(new byte[] {9})).isInstanceOf(IllegalStateException.class);
+        assertThat(ws.ping(ByteBuffer.wrap(new byte[] {5}))).isEqualTo(SendResult.SENT);
+        stream.finish(ByteBuffer.wrap(new byte[] {2}));
+        ws.sendText("after");
+
+        assertThat((byte[]) server.next(WAIT)).containsExactly(1, 2);
+        assertThat(server.next(WAIT)).isEqualTo("after");
+        assertThat(c.errors).isEmpty();
+    }
+
+    @Test
     void pingsAndPongsReachTheCallbacksBothWays() throws Exception {
         EchoRecorder server = new EchoRecorder();
         WebSocketServer s = serve(Endpoint.of(server).withOptions(
