@@ -48,6 +48,12 @@ final class ReconnectingWebSocket implements WebSocket {
     }
 
     private void attempt() {
+        synchronized (this) {
+            if (userClosed || ended) {
+                // Closed during the backoff: onClose was reported then, no new connection.
+                return;
+            }
+        }
         WebSocketClient.connectOnce(uri, options, new Relay()).whenComplete((ws, e) -> {
             if (e != null) {
                 connectionLost(null);
@@ -147,16 +153,20 @@ final class ReconnectingWebSocket implements WebSocket {
         @Override
         public void onClose(WebSocket ws, CloseStatus status) {
             boolean finalClose;
+            boolean report = false;
             synchronized (ReconnectingWebSocket.this) {
                 finalClose = userClosed;
                 if (finalClose) {
+                    // Already ended: close() came while disconnected and reported then; this is the attempt
+                    // that was in flight, closed again by onOpen.
+                    report = !ended;
                     ended = true;
                     current = null;
                 }
             }
-            if (finalClose) {
+            if (report) {
                 listener.onClose(ReconnectingWebSocket.this, status);
-            } else {
+            } else if (!finalClose) {
                 connectionLost(status);
             }
         }
@@ -248,13 +258,21 @@ final class ReconnectingWebSocket implements WebSocket {
     @Override
     public void terminate() {
         WebSocket ws;
+        boolean report = false;
         synchronized (this) {
             userClosed = true;
             held.clear();
             ws = current;
+            if (ws == null) {
+                // Disconnected: no connection will report the end, so report it here, once.
+                report = !ended;
+                ended = true;
+            }
         }
         if (ws != null) {
             ws.terminate();
+        } else if (report) {
+            listener.onClose(this, new CloseStatus(1006, "", false, false));
         }
     }
 

@@ -226,8 +226,10 @@ final class ServerConnectionHandler implements ConnectionHandler {
             closeGracefully();
             return;
         }
-        if (!ep.allowedOrigins().isEmpty() && !ep.allowedOrigins().contains(req.origin())) {
-            fail(403, "origin " + req.origin() + " is not allowed");
+        // Set.copyOf sets throw on contains(null): a request without Origin is simply not allowed.
+        String origin = req.origin();
+        if (!ep.allowedOrigins().isEmpty() && (origin == null || !ep.allowedOrigins().contains(origin))) {
+            fail(403, "origin " + origin + " is not allowed");
             return;
         }
         Object attachment = null;

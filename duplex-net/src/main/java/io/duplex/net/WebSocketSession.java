@@ -42,6 +42,11 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     private volatile Object attachment;
     /** False once a close frame was sent or the transport closed: cross-thread sends then report CLOSED. */
     private volatile boolean open = true;
+    /**
+     * True from {@link #stream} until its final fragment. Checked in the caller's thread, because a send hopped
+     * onto the loop can no longer throw to its caller: the engine's IllegalStateException would be lost there.
+     */
+    private volatile boolean streaming;
 
     private boolean finished;
     private boolean userPaused;
@@ -285,6 +290,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     @Override
     public SendResult sendText(String text) {
+        checkNotStreaming();
         ByteBuffer utf8 = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         if (!inLoop()) {
             return hop(() -> sendData(WebSocketProtocol.OPCODE_TEXT, utf8));
@@ -294,6 +300,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     @Override
     public SendResult sendBinary(ByteBuffer data) {
+        checkNotStreaming();
         if (!inLoop()) {
             return hop(() -> sendData(WebSocketProtocol.OPCODE_BINARY, data));
         }
@@ -302,10 +309,17 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     @Override
     public SendResult send(PreparedMessage message) {
+        checkNotStreaming();
         if (!inLoop()) {
             return hop(() -> sendPrepared(message));
         }
         return sendPrepared(message);
+    }
+
+    private void checkNotStreaming() {
+        if (streaming) {
+            throw new IllegalStateException("a fragmented message is in progress");
+        }
     }
 
     private SendResult hop(java.util.function.Supplier<SendResult> send) {
@@ -371,6 +385,8 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     @Override
     public MessageStream stream(boolean text) {
         int first = text ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
+        checkNotStreaming();
+        streaming = true;
         return new MessageStream() {
             private boolean started;
             private boolean done;
@@ -392,6 +408,9 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
                 int opcode = started ? WebSocketProtocol.OPCODE_CONTINUATION : first;
                 started = true;
                 done = fin;
+                if (fin) {
+                    streaming = false;
+                }
                 if (!inLoop()) {
                     return hop(() -> fragment(opcode, fin, chunk));
                 }
