@@ -49,8 +49,7 @@ async def serve(a):
         ssl_context.load_cert_chain(a.tls_cert, a.tls_key)
     stop = asyncio.get_running_loop().create_future()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
-    async with websockets.serve(handle, "127.0.0.1", 0, ssl=ssl_context, max_size=None,
-                                compression=None) as server:
+    async with websockets.serve(handle, "127.0.0.1", 0, ssl=ssl_context, max_size=None) as server:
         emit({"listening": server.sockets[0].getsockname()[1]})
         await stop
 

@@ -18,7 +18,8 @@ const tlsOptions = args.ca ? { ca: fs.readFileSync(args.ca) } : {};
 /** Opens a connection and turns its events into awaitable values. */
 function open() {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(args.url, { ...tlsOptions, perMessageDeflate: false });
+    // Default options, so permessage-deflate is offered as a real ws client would.
+    const ws = new WebSocket(args.url, tlsOptions);
     const messages = [];
     const waiters = [];
     ws.on('message', (data, isBinary) => {
