@@ -9,7 +9,7 @@ import io.duplex.net.TlsConfig;
 import io.duplex.net.WebSocket;
 import io.duplex.net.WebSocketListener;
 import io.duplex.net.WebSocketServer;
-import java.io.IOException;
+import io.duplex.protocol.handshake.HttpHeaders;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -19,8 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import io.duplex.protocol.handshake.HttpHeaders;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Duplex server on an ephemeral port that speaks the interop script on every path: it echoes text and
@@ -113,8 +114,12 @@ final class InteropServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.shutdown(Duration.ofSeconds(2)).get(10, TimeUnit.SECONDS);
+    public void close() throws ExecutionException, TimeoutException {
+        try {
+            server.shutdown(Duration.ofSeconds(2)).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private final class Script implements WebSocketListener {

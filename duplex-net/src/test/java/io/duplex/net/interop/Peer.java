@@ -10,12 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,7 +36,7 @@ final class Peer implements AutoCloseable {
     private final Process process;
     private final List<String> command;
     private final BlockingQueue<String> fresh = new LinkedBlockingQueue<>();
-    private final List<String> stdout = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
     private final StringBuffer stderr = new StringBuffer();
     private final List<Thread> readers = new ArrayList<>(2);
 
@@ -53,7 +55,7 @@ final class Peer implements AutoCloseable {
         return new Peer(pb.start(), List.of(command));
     }
 
-    private void pump(InputStream in, java.util.function.Consumer<String> sink) {
+    private void pump(InputStream in, Consumer<String> sink) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
