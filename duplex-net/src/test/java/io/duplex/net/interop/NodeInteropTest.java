@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duplex.net.ClientOptions;
 import io.duplex.net.SelfSignedCertificate;
+import io.duplex.net.TlsConfig;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,5 +53,16 @@ class NodeInteropTest extends InteropTestBase {
         DuplexClientScenario.run(URI.create("ws://127.0.0.1:" + port + "/interop"), ClientOptions.DEFAULTS);
         DuplexClientScenario.assertPeerSawCloses(peer);
         assertThat(peer.transcript()).contains("{\"event\":\"ping\",\"payload\":\"client-ping\"}");
+    }
+
+    @Test
+    void duplexClientAgainstWsServerOverTls() throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.get("EC");
+        peer = Peer.start(InteropEnvironment.interopDir(), "node", "ws-server.mjs", "--timeout", "30000",
+                "--tls-cert", cert.certificatePem.toString(), "--tls-key", cert.privateKeyPem.toString());
+        int port = peer.awaitListeningPort();
+        DuplexClientScenario.run(URI.create("wss://127.0.0.1:" + port + "/interop"),
+                ClientOptions.DEFAULTS.withTls(TlsConfig.clientTrusting(cert.certificate)));
+        DuplexClientScenario.assertPeerSawCloses(peer);
     }
 }
