@@ -18,18 +18,18 @@ import java.util.concurrent.TimeUnit;
  * A throw-away server identity for tests, made at run time by the JDK's keytool so that no private
  * key is ever committed. The certificate names {@code localhost} and {@code 127.0.0.1}. Exposed as
  * a PKCS#12 store and as PEM files (chain and unencrypted PKCS#8 key). Cached per key algorithm for
- * the JVM, since key generation is the slow part.
+ * the JVM, since key generation is the slow part. Public for the interop tests in a sub-package.
  *
  * <p>Thread-safety: instances are immutable; {@link #get} is safe from any thread.
  */
-final class SelfSignedCertificate {
-    static final char[] PASSWORD = "duplex-test".toCharArray();
+public final class SelfSignedCertificate {
+    public static final char[] PASSWORD = "duplex-test".toCharArray();
     private static final Map<String, SelfSignedCertificate> CACHE = new ConcurrentHashMap<>();
 
-    final Path keyStore;
-    final Path certificatePem;
-    final Path privateKeyPem;
-    final X509Certificate certificate;
+    public final Path keyStore;
+    public final Path certificatePem;
+    public final Path privateKeyPem;
+    public final X509Certificate certificate;
 
     private SelfSignedCertificate(Path keyStore, Path certificatePem, Path privateKeyPem, X509Certificate certificate) {
         this.keyStore = keyStore;
@@ -39,7 +39,7 @@ final class SelfSignedCertificate {
     }
 
     /** @param keyAlgorithm "EC" (P-256) or "RSA" (2048 bits) */
-    static SelfSignedCertificate get(String keyAlgorithm) {
+    public static SelfSignedCertificate get(String keyAlgorithm) {
         return CACHE.computeIfAbsent(keyAlgorithm, alg -> {
             try {
                 return create(alg);
