@@ -19,7 +19,7 @@ deadline(Number(args.timeout));
 const front = args['tls-cert']
   ? https.createServer({ cert: fs.readFileSync(args['tls-cert']), key: fs.readFileSync(args['tls-key']) })
   : http.createServer();
-const wss = new WebSocketServer({ server: front, perMessageDeflate: false, maxPayload: 64 << 20 });
+const wss = new WebSocketServer({ server: front, perMessageDeflate: { threshold: 0 }, maxPayload: 64 << 20 });
 
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => {

@@ -321,6 +321,12 @@ final class ReconnectingWebSocket implements WebSocket {
     }
 
     @Override
+    public String extensions() {
+        WebSocket ws = currentOrNull();
+        return ws == null ? "" : ws.extensions();
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }

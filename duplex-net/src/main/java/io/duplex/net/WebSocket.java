@@ -67,6 +67,12 @@ public interface WebSocket {
     /** The negotiated subprotocol, or null. */
     String subprotocol();
 
+    /**
+     * The negotiated extensions as a {@code Sec-WebSocket-Extensions} value, e.g.
+     * {@code "permessage-deflate; server_no_context_takeover"}, or "" when none.
+     */
+    String extensions();
+
     Object attachment();
 
     void attach(Object attachment);

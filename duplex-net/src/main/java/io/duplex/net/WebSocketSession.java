@@ -548,6 +548,17 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
         return subprotocol;
     }
 
+    @Override
+    public String extensions() {
+        DeflateCodec d = engine.deflate();
+        if (d == null) {
+            return "";
+        }
+        String params = d.params().toResponseParams();
+        return params.isEmpty() ? io.duplex.protocol.deflate.PerMessageDeflate.NAME
+                : io.duplex.protocol.deflate.PerMessageDeflate.NAME + "; " + params;
+    }
+
     /** The negotiated permessage-deflate parameters, or null when compression is off. */
     public io.duplex.protocol.deflate.DeflateParams deflateParams() {
         DeflateCodec d = engine.deflate();

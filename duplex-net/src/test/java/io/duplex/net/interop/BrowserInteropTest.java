@@ -27,5 +27,6 @@ class BrowserInteropTest extends InteropTestBase {
         peer.assertAllPassed(Duration.ofSeconds(45),
                 "text", "binary-arraybuffer", "binary-blob", "client-close", "server-close");
         server.assertScenarioCloses(Duration.ofSeconds(5));
+        server.assertCompressionNegotiated();
     }
 }

@@ -31,6 +31,8 @@ final class DuplexClientScenario {
     static void run(URI uri, ClientOptions options) throws Exception {
         Inbox in = new Inbox();
         WebSocket ws = WebSocketClient.connect(uri, options, in).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // RFC 7692: our client offers permessage-deflate and both foreign servers here accept it.
+        assertThat(ws.extensions()).as("negotiated extensions").startsWith("permessage-deflate");
 
         String text = "hello, ünïcödé ✓";
         ws.sendText(text);

@@ -43,6 +43,7 @@ final class InteropServer implements AutoCloseable {
     private final WebSocketServer server;
     private final boolean tls;
     private final BlockingQueue<CloseStatus> closes = new LinkedBlockingQueue<>();
+    private final List<String> extensions = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final BlockingQueue<String> pings = new LinkedBlockingQueue<>();
 
     private InteropServer(boolean tls) throws Exception {
@@ -108,6 +109,12 @@ final class InteropServer implements AutoCloseable {
         });
     }
 
+    /** RFC 7692: every connection the peer opened negotiated permessage-deflate (peers offer it by default). */
+    void assertCompressionNegotiated() {
+        assertThat(extensions).as("extensions negotiated per connection").isNotEmpty()
+                .allSatisfy(e -> assertThat(e).startsWith("permessage-deflate"));
+    }
+
     /** Ping payloads the peers sent us, in order. */
     String nextPing(Duration timeout) throws InterruptedException {
         return pings.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -123,6 +130,11 @@ final class InteropServer implements AutoCloseable {
     }
 
     private final class Script implements WebSocketListener {
+        @Override
+        public void onOpen(WebSocket ws) {
+            extensions.add(ws.extensions());
+        }
+
         @Override
         public void onText(WebSocket ws, String text) {
             if (text.startsWith("close:")) {

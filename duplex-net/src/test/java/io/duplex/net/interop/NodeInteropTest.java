@@ -33,6 +33,7 @@ class NodeInteropTest extends InteropTestBase {
                 "--url", server.uri("/interop").toString(), "--timeout", "15000");
         peer.assertAllPassed(RUN, WS_CLIENT_CHECKS);
         server.assertScenarioCloses(Duration.ofSeconds(5));
+        server.assertCompressionNegotiated();
         assertThat(server.nextPing(Duration.ofSeconds(1))).isEqualTo("client-ping");
     }
 
@@ -44,6 +45,7 @@ class NodeInteropTest extends InteropTestBase {
                 "--ca", SelfSignedCertificate.get("EC").certificatePem.toString());
         peer.assertAllPassed(RUN, WS_CLIENT_CHECKS);
         server.assertScenarioCloses(Duration.ofSeconds(5));
+        server.assertCompressionNegotiated();
     }
 
     @Test

@@ -29,6 +29,7 @@ class PythonInteropTest extends InteropTestBase {
                 "--url", server.uri("/interop").toString(), "--timeout", "15");
         peer.assertAllPassed(RUN, InteropServer.CLIENT_CHECKS);
         server.assertScenarioCloses(Duration.ofSeconds(5));
+        server.assertCompressionNegotiated();
         assertThat(server.nextPing(Duration.ofSeconds(1))).isEqualTo("client-ping");
     }
 
@@ -40,6 +41,7 @@ class PythonInteropTest extends InteropTestBase {
                 "--ca", SelfSignedCertificate.get("EC").certificatePem.toString());
         peer.assertAllPassed(RUN, InteropServer.CLIENT_CHECKS);
         server.assertScenarioCloses(Duration.ofSeconds(5));
+        server.assertCompressionNegotiated();
     }
 
     @Test
