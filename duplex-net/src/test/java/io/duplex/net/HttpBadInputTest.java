@@ -1,0 +1,151 @@
+package io.duplex.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input at the HTTP front of {@link WebSocketServer}: each case gets its exact status and a closed
+ * connection, while a healthy WebSocket on the same loop keeps echoing.
+ */
+class HttpBadInputTest extends WebSocketTestBase {
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(300);
+
+    private final Sessions sessions = new Sessions();
+    private WebSocketServer server;
+    private RawPeer healthy;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = start(WebSocketServer.builder()
+                .endpoint("/echo", Endpoint.of(sessions))
+                .http("/health", ex -> ex.respond(200, "text/plain", "ok"))
+                .handshakeTimeout(HANDSHAKE_TIMEOUT));
+        healthy = open(server, "/echo");
+        healthy.assertEchoes("before");
+    }
+
+    private void assertHealthyStillEchoes() throws Exception {
+        healthy.assertEchoes("after");
+        assertThat(sessions.closed).isEmpty();
+    }
+
+    /** Sends {@code request} on a new connection; asserts {@code status} and that the server then closed. */
+    private RawPeer.Response refused(String request, int status) throws Exception {
+        return refused(request.getBytes(StandardCharsets.ISO_8859_1), status);
+    }
+
+    private RawPeer.Response refused(byte[] request, int status) throws Exception {
+        RawPeer peer = connect(server);
+        peer.write(request);
+        RawPeer.Response r = peer.readResponse();
+        assertThat(r.status()).as(r.body()).isEqualTo(status);
+        assertThat(r.header("Connection")).isEqualTo("close");
+        assertThat(peer.awaitEnd(WAIT)).as("closed after %d", status).isTrue();
+        return r;
+    }
+
+    @Test
+    void slowlorisGets408AndIsClosedWithinTheHandshakeTimeout() throws Exception {
+        RawPeer slow = connect(server);
+        long start = System.nanoTime();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread trickler = new Thread(() -> {
+            byte[] head = "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    slow.write(new byte[] {i < head.length ? head[i] : (byte) 'a'});
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                // the server closed the connection: expected
+            }
+        });
+        trickler.start();
+        try {
+            RawPeer.Response r = slow.readResponse();
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(r.header("Connection")).isEqualTo("close");
+            assertThat(elapsedMs).isBetween(HANDSHAKE_TIMEOUT.toMillis() - 50, HANDSHAKE_TIMEOUT.toMillis() + 1_000);
+            assertThat(slow.awaitEnd(WAIT)).as("closed after 408").isTrue();
+        } finally {
+            stop.set(true);
+            trickler.join(5_000);
+        }
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void headersOverEightKibGet431() throws Exception {
+        refused("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(8 * 1024) + "\r\n\r\n", 431);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void bytesThatAreNotHttpGet400AndClose() throws Exception {
+        // The start of a TLS ClientHello sent to a plain-text port.
+        refused(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03, '\r', '\n'}, 400);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void plainGetToAWebSocketPathGets426WithUpgradeWebsocket() throws Exception {
+        RawPeer.Response r = refused("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 426);
+        assertThat(r.header("Upgrade")).isEqualTo("websocket");
+        assertThat(r.header("Sec-WebSocket-Version")).isEqualTo("13");
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void postToAWebSocketPathGets405AllowGet() throws Exception {
+        RawPeer.Response r = refused("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", 405);
+        assertThat(r.header("Allow")).isEqualTo("GET");
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void unknownPathWithoutDefaultEndpointGets404ForPlainAndUpgradeRequests() throws Exception {
+        refused("GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 404);
+        refused(RawPeer.upgradeRequest("/nowhere", "13", true), 404);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void wrongWebSocketVersionGets426NamingVersion13() throws Exception {
+        RawPeer.Response r = refused(RawPeer.upgradeRequest("/echo", "8", true), 426);
+        assertThat(r.header("Sec-WebSocket-Version")).isEqualTo("13");
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void missingWebSocketKeyGets400() throws Exception {
+        RawPeer.Response r = refused(RawPeer.upgradeRequest("/echo", "13", false), 400);
+        assertThat(r.body()).contains("Sec-WebSocket-Key");
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void twoPlainRequestsShareOneKeptAliveConnection() throws Exception {
+        RawPeer http = connect(server);
+        for (int i = 0; i < 2; i++) {
+            http.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            RawPeer.Response r = http.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("ok");
+            assertThat(r.header("Connection")).isEqualTo("keep-alive");
+        }
+        assertThat(server.connectionCount()).isEqualTo(2);
+        // Pipelined: both requests in one write, both answered in order.
+        http.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(http.readResponse().header("Connection")).isEqualTo("keep-alive");
+        assertThat(http.readResponse().header("Connection")).isEqualTo("close");
+        assertThat(http.awaitEnd(WAIT)).isTrue();
+        assertHealthyStillEchoes();
+    }
+}
