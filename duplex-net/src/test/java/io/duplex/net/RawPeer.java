@@ -232,11 +232,14 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
-    /** Asserts that this connection still echoes a text message. */
+    /** Asserts that this connection still echoes a text message; answers pings meanwhile. */
     void assertEchoes(String text) throws IOException {
         sendText(text);
         Frame f = readFrame();
         while (f.opcode() == 0x9 || f.opcode() == 0xA) {
+            if (f.opcode() == 0x9) {
+                write(frame(true, 0xA, f.payload()));
+            }
             f = readFrame();
         }
         assertThat(f.opcode()).isEqualTo(0x1);
