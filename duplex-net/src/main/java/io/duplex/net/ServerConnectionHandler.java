@@ -57,7 +57,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
         headTimer = conn.loop().schedule(server.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
             headTimer = null;
             if (session == null && pending == null && !closing) {
-                fail(408, "request head not received within " + server.handshakeTimeout().toSeconds() + " s");
+                fail(408, "request head not received within " + server.handshakeTimeout().toMillis() + " ms");
             }
         });
     }

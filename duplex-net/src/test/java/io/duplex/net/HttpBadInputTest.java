@@ -70,6 +70,7 @@ class HttpBadInputTest extends WebSocketTestBase {
             RawPeer.Response r = slow.readResponse();
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
             assertThat(r.status()).isEqualTo(408);
+            assertThat(r.body()).contains("within 300 ms");
             assertThat(r.header("Connection")).isEqualTo("close");
             assertThat(elapsedMs).isBetween(HANDSHAKE_TIMEOUT.toMillis() - 50, HANDSHAKE_TIMEOUT.toMillis() + 1_000);
             assertThat(slow.awaitEnd(WAIT)).as("closed after 408").isTrue();
@@ -90,6 +91,37 @@ class HttpBadInputTest extends WebSocketTestBase {
     void bytesThatAreNotHttpGet400AndClose() throws Exception {
         // The start of a TLS ClientHello sent to a plain-text port.
         refused(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03, '\r', '\n'}, 400);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void aTlsClientHelloOnThePlainPortGets400AtOnce() throws Exception {
+        // A ClientHello holds no CRLF: the first byte alone shows that this is not an HTTP request line.
+        long start = System.nanoTime();
+        refused(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03}, 400);
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(HANDSHAKE_TIMEOUT.toMillis());
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void headersFarOverTheLimitStillGet431BeforeTheConnectionEnds() throws Exception {
+        // The client writes all of its 256 KiB head before reading, as real clients do; unread bytes must not
+        // turn our close into a reset that destroys the 431 on its way.
+        RawPeer big = connect(server);
+        byte[] head = ("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(256 * 1024) + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        Thread writer = new Thread(() -> {
+            try {
+                big.write(head);
+            } catch (Exception e) {
+                // the server stopped reading after the limit: expected
+            }
+        });
+        writer.start();
+        writer.join(5_000);
+        RawPeer.Response r = big.readResponse();
+        assertThat(r.status()).isEqualTo(431);
+        assertThat(big.awaitEnd(WAIT)).isTrue();
         assertHealthyStillEchoes();
     }
 
