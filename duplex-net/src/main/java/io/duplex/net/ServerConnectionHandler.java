@@ -250,6 +250,8 @@ final class ServerConnectionHandler implements ConnectionHandler {
         HandshakeResult.Accepted accepted = (HandshakeResult.Accepted) result;
         cancelHeadTimer();
         parser = null;
+        // The connection was accepted before its path was known: from here on the endpoint's watermarks apply.
+        conn.watermarks(ep.options().highWatermark(), ep.options().lowWatermark());
         conn.write(accepted.response());
         WebSocketListener listener = ep.listeners().apply(req);
         session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),

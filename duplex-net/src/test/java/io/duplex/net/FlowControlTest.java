@@ -204,4 +204,30 @@ class FlowControlTest extends WebSocketTestBase {
         assertThat(ws.isOpen()).isTrue();
         healthy.assertEchoes("after");
     }
+
+    @Test
+    void eachEndpointGetsItsOwnWatermarks() throws Exception {
+        // Sends 8 KiB from inside a callback (queued, not yet written) and reports what the send returned.
+        WebSocketListener reporter = new WebSocketListener() {
+            @Override
+            public void onText(WebSocket ws, String text) {
+                SendResult r = ws.sendBinary(new byte[8 * 1024]);
+                ws.sendText(r.name());
+            }
+        };
+        WebSocketServer s = start(WebSocketServer.builder()
+                .endpoint("/small", Endpoint.of(reporter).withOptions(
+                        WebSocketOptions.SERVER_DEFAULTS.withWatermarks(4 * 1024, 1024)))
+                .endpoint("/big", Endpoint.of(reporter).withOptions(
+                        WebSocketOptions.SERVER_DEFAULTS.withWatermarks(1 << 20, 1 << 19))));
+        assertThat(sendResultOn(s, "/small")).isEqualTo("BACKPRESSURE");
+        assertThat(sendResultOn(s, "/big")).isEqualTo("SENT");
+    }
+
+    private String sendResultOn(WebSocketServer s, String path) throws Exception {
+        RawPeer p = track(RawPeer.open(s.port(), path));
+        p.sendText("go");
+        assertThat(p.readFrame().payload()).hasSize(8 * 1024);
+        return p.readFrame().text();
+    }
 }
