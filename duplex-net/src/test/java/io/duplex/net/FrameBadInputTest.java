@@ -69,6 +69,19 @@ class FrameBadInputTest extends WebSocketTestBase {
     }
 
     @Test
+    void unmaskedFramePipelinedBehindTheUpgradeRequestGets1002() throws Exception {
+        RawPeer bad = track(RawPeer.connect(server.port()));
+        byte[] upgrade = RawPeer.upgradeRequest("/echo", "13", true).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] frame = RawPeer.frame(0x81, "hi".getBytes(StandardCharsets.UTF_8), 2, false);
+        byte[] both = Arrays.copyOf(upgrade, upgrade.length + frame.length);
+        System.arraycopy(frame, 0, both, upgrade.length, frame.length);
+        bad.write(both);
+        assertThat(bad.readResponse().status()).isEqualTo(101);
+        badSession = sessions.nextOpen(WAIT);
+        expectClose(bad, 1002);
+    }
+
+    @Test
     void oversizedFrameGets1009BeforeItsPayloadIsSent() throws Exception {
         RawPeer bad = openBad();
         // Only the header, announcing 1 MiB: the verdict must not wait for the payload.

@@ -162,6 +162,23 @@ class HttpBadInputTest extends WebSocketTestBase {
     }
 
     @Test
+    void aBodyThatNeverCompletesGets408() throws Exception {
+        RawPeer slow = connect(server);
+        slow.write("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly ten..");
+        RawPeer.Response r = slow.readResponse();
+        assertThat(r.status()).isEqualTo(408);
+        assertThat(slow.awaitEnd(WAIT)).isTrue();
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void bodiesOverTheLimitGet413AndChunkedBodiesGet411() throws Exception {
+        refused("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (2 << 20) + "\r\n\r\n", 413);
+        refused("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n", 411);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
     void twoPlainRequestsShareOneKeptAliveConnection() throws Exception {
         RawPeer http = connect(server);
         for (int i = 0; i < 2; i++) {
