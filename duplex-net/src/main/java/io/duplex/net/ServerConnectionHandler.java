@@ -39,6 +39,8 @@ final class ServerConnectionHandler implements ConnectionHandler {
     // A handler that has not answered yet; bytes read meanwhile wait in stash.
     private HttpExchange pending;
     private ByteBuffer stash;
+    /** Answers queued above the high watermark: further requests wait in stash until the peer reads. */
+    private boolean blocked;
 
     ServerConnectionHandler(WebSocketServer server) {
         this.server = server;
@@ -73,7 +75,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
     public void onRead(Connection connection, ByteBuffer data) {
         if (session != null) {
             session.onRead(data);
-        } else if (pending != null) {
+        } else if (pending != null || blocked) {
             stash(data);
         } else {
             process(data);
@@ -82,6 +84,13 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     private void process(ByteBuffer data) {
         while (data.hasRemaining() && session == null && pending == null && !closing) {
+            if (!conn.isWritable()) {
+                // DESIGN, flow control: a peer that pipelines requests without reading the answers must not
+                // grow our queue. The head timer still runs, so one that never reads gets a 408 and is dropped.
+                blocked = true;
+                conn.pauseReading();
+                break;
+            }
             if (bodyRequest != null) {
                 int n = Math.min(data.remaining(), body.length - bodyHave);
                 data.get(body, bodyHave, n);
@@ -107,7 +116,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
             parser = server.newParser();
             onRequest(req, data);
         }
-        if (pending != null && data.hasRemaining()) {
+        if ((pending != null || blocked) && data.hasRemaining()) {
             stash(data);
         } else if (closing) {
             data.position(data.limit());
@@ -307,6 +316,16 @@ final class ServerConnectionHandler implements ConnectionHandler {
     public void onWritable(Connection connection) {
         if (session != null) {
             session.onWritable();
+        } else if (blocked) {
+            blocked = false;
+            if (!closing) {
+                conn.resumeReading();
+                if (stash != null) {
+                    ByteBuffer s = stash;
+                    stash = null;
+                    process(s);
+                }
+            }
         }
     }
 

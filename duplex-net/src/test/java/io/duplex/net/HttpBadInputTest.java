@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -175,6 +177,42 @@ class HttpBadInputTest extends WebSocketTestBase {
     void bodiesOverTheLimitGet413AndChunkedBodiesGet411() throws Exception {
         refused("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (2 << 20) + "\r\n\r\n", 413);
         refused("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n", 411);
+        assertHealthyStillEchoes();
+    }
+
+    @Test
+    void aPeerThatPipelinesRequestsButNeverReadsIsSlowedDown() throws Exception {
+        // 200,000 pipelined requests (about 8 MiB) whose answers are never read: unless the server stops
+        // reading once its queue is above the high watermark, it would hold some 20 MiB of answers.
+        RawPeer greedy = track(RawPeer.connect(server.port(), 64 * 1024));
+        byte[] batch = "GET /health HTTP/1.1\r\nHost: h\r\n\r\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+        AtomicInteger batches = new AtomicInteger();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; i < 200; i++) {
+                    greedy.write(batch);
+                    batches.incrementAndGet();
+                }
+            } catch (Exception e) {
+                // closed at teardown
+            }
+        }, "pipelining-writer");
+        writer.setDaemon(true);
+        writer.start();
+        int last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (batches.get() != last && writer.isAlive()) {
+            assertThat(System.nanoTime()).as("writer never settled").isLessThan(deadline);
+            last = batches.get();
+            writer.join(300);
+        }
+        assertThat(writer.isAlive()).as("TCP flow control reached the writer: the server stopped reading").isTrue();
+        assertThat(batches.get()).isLessThan(200);
+        healthy.assertEchoes("while stalled");
+        // Reading again, the peer gets an answer for each request it managed to send, in order.
+        for (int i = 0; i < 1000; i++) {
+            assertThat(greedy.readResponse().status()).isEqualTo(200);
+        }
         assertHealthyStillEchoes();
     }
 
