@@ -138,6 +138,23 @@ class FlowControlTest extends WebSocketTestBase {
     }
 
     @Test
+    void aStalledSlowConsumerThatResetsIsClosedOnceAndReleasesItsQueue() throws Exception {
+        RawPeer slow = track(RawPeer.open(server.port(), "/drop", PEER_RCVBUF));
+        WebSocket ws = flow.nextOpen(WAIT);
+        fillUntilStalled(ws);
+        assertThat(ws.bufferedAmount()).isGreaterThan(HIGH);
+        slow.reset();
+        Sessions.Closed c = flow.nextClose(WAIT);
+        assertThat(c.ws()).isSameAs(ws);
+        assertThat(c.status().code()).isEqualTo(1006);
+        assertThat(c.status().remote()).isTrue();
+        assertThat(ws.bufferedAmount()).isZero();
+        assertThat(ws.sendText("late")).isEqualTo(SendResult.CLOSED);
+        healthy.assertEchoes("after");
+        assertThat(flow.closeCount(ws)).isEqualTo(1);
+    }
+
+    @Test
     void closePolicyClosesTheSlowConsumerWith1008() throws Exception {
         RawPeer slow = track(RawPeer.open(server.port(), "/close", PEER_RCVBUF));
         WebSocket ws = flow.nextOpen(WAIT);
