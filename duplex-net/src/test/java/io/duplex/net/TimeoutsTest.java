@@ -88,6 +88,50 @@ class TimeoutsTest extends WebSocketTestBase {
     }
 
     @Test
+    void aPeerThatReadsAStreamAndAnswersPingsStaysOpenWhileWeAreAboveTheHighWatermark() throws Exception {
+        // The server streams as fast as backpressure allows, refilling its queue in every onWritable. The peer
+        // reads everything and answers every ping: it is healthy and must not be taken for dead.
+        byte[] chunk = new byte[64 * 1024];
+        WebSocketListener streamer = new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws) {
+                onWritable(ws);
+            }
+
+            @Override
+            public void onWritable(WebSocket ws) {
+                while (ws.sendBinary(chunk) == SendResult.SENT) {
+                    // fill up to the high watermark
+                }
+            }
+
+            @Override
+            public void onClose(WebSocket ws, CloseStatus status) {
+                timed.onClose(ws, status);
+            }
+        };
+        WebSocketServer s = start(WebSocketServer.builder().endpoint("/stream", Endpoint.of(streamer)
+                .withOptions(WebSocketOptions.SERVER_DEFAULTS.withPingInterval(PING))));
+        RawPeer reader = track(RawPeer.open(s.port(), "/stream"));
+        int pings = 0;
+        long bytes = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pings < 4) {
+            assertThat(System.nanoTime()).as("4 pings within 10 s").isLessThan(deadline);
+            RawPeer.Frame f = reader.readFrame();
+            assertThat(f.opcode()).as("no close while healthy").isNotEqualTo(0x8);
+            if (f.opcode() == 0x9) {
+                reader.write(RawPeer.frame(true, 0xA, f.payload()));
+                pings++;
+            } else {
+                bytes += f.payload().length;
+            }
+        }
+        assertThat(bytes).isGreaterThan(4L * 64 * 1024);
+        assertThat(timed.closed).isEmpty();
+    }
+
+    @Test
     void idleConnectionIsClosedWith1001IdleTimeout() throws Exception {
         RawPeer idle = open(server, "/idle");
         long start = System.nanoTime();
