@@ -171,13 +171,15 @@ class TimeoutsTest extends WebSocketTestBase {
     void gracefulShutdownSends1001ToAllAndTerminatesWhoIgnoresItAtTheDeadline() throws Exception {
         Sessions sessions = new Sessions();
         WebSocketServer own = WebSocketServer.builder().host("127.0.0.1").port(0).loops(2)
-                .endpoint("/echo", Endpoint.of(sessions)).start();
+                .endpoint("/echo", Endpoint.of(sessions)).http("/hang", ex -> { }).start();
         RawPeer polite = track(RawPeer.open(own.port(), "/echo"));
         RawPeer ignorer = track(RawPeer.open(own.port(), "/echo"));
         RawPeer httpIdle = track(RawPeer.connect(own.port()));
+        RawPeer httpHanging = track(RawPeer.connect(own.port()));
+        httpHanging.write("GET /hang HTTP/1.1\r\nHost: h\r\n\r\n");
         WebSocket politeWs = sessions.nextOpen(WAIT);
         WebSocket ignorerWs = sessions.nextOpen(WAIT);
-        assertEventually(WAIT, () -> own.connectionCount() == 3, "three connections");
+        assertEventually(WAIT, () -> own.connectionCount() == 4, "four connections");
 
         Duration deadline = Duration.ofMillis(500);
         long start = System.nanoTime();
@@ -189,6 +191,7 @@ class TimeoutsTest extends WebSocketTestBase {
         assertThat(httpIdle.awaitEnd(WAIT)).as("idle HTTP connection closed").isTrue();
         assertThat(ignorer.readUntilClose().closeCode()).isEqualTo(1001);
         assertThat(ignorer.awaitEnd(WAIT)).as("ignorer terminated").isTrue();
+        assertThat(httpHanging.awaitEnd(WAIT)).as("unanswered HTTP request terminated").isTrue();
         assertThat(millisSince(start)).isGreaterThanOrEqualTo(deadline.toMillis() - 50);
         done.get(5, TimeUnit.SECONDS);
         assertThat(millisSince(start)).isLessThan(deadline.toMillis() + 3_000);
