@@ -52,7 +52,7 @@ public final class Connection extends Selectable {
 
     private final EventLoop loop;
     private final SocketChannel channel;
-    private final ConnectionOptions options;
+    private ConnectionOptions options;
     private final ConnectionHandler handler;
     private SelectionKey key;
     private Object attachment;
@@ -569,6 +569,12 @@ public final class Connection extends Selectable {
 
     ConnectionOptions options() {
         return options;
+    }
+
+    /** Replaces the watermarks, e.g. once an upgrade has chosen the endpoint whose limits apply. Loop thread only. */
+    void watermarks(int high, int low) {
+        loop.assertInLoop();
+        options = options.withWatermarks(high, low);
     }
 
     private static void closeQuietly(SocketChannel ch) {

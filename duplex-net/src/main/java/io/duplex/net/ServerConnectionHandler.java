@@ -43,6 +43,8 @@ final class ServerConnectionHandler implements ConnectionHandler {
     // A handler that has not answered yet; bytes read meanwhile wait in stash.
     private HttpExchange pending;
     private ByteBuffer stash;
+    /** Answers queued above the high watermark: further requests wait in stash until the peer reads. */
+    private boolean blocked;
 
     ServerConnectionHandler(WebSocketServer server) {
         this.server = server;
@@ -61,7 +63,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
         headTimer = conn.loop().schedule(server.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
             headTimer = null;
             if (session == null && pending == null && !closing) {
-                fail(408, "request head not received within " + server.handshakeTimeout().toSeconds() + " s");
+                fail(408, "request head not received within " + server.handshakeTimeout().toMillis() + " ms");
             }
         });
     }
@@ -77,7 +79,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
     public void onRead(Connection connection, ByteBuffer data) {
         if (session != null) {
             session.onRead(data);
-        } else if (pending != null) {
+        } else if (pending != null || blocked) {
             stash(data);
         } else {
             process(data);
@@ -86,6 +88,13 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     private void process(ByteBuffer data) {
         while (data.hasRemaining() && session == null && pending == null && !closing) {
+            if (!conn.isWritable()) {
+                // DESIGN, flow control: a peer that pipelines requests without reading the answers must not
+                // grow our queue. The head timer still runs, so one that never reads gets a 408 and is dropped.
+                blocked = true;
+                conn.pauseReading();
+                break;
+            }
             if (bodyRequest != null) {
                 int n = Math.min(data.remaining(), body.length - bodyHave);
                 data.get(body, bodyHave, n);
@@ -111,7 +120,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
             parser = server.newParser();
             onRequest(req, data);
         }
-        if (pending != null && data.hasRemaining()) {
+        if ((pending != null || blocked) && data.hasRemaining()) {
             stash(data);
         } else if (closing) {
             data.position(data.limit());
@@ -256,6 +265,8 @@ final class ServerConnectionHandler implements ConnectionHandler {
         HandshakeResult.Accepted accepted = (HandshakeResult.Accepted) result;
         cancelHeadTimer();
         parser = null;
+        // The connection was accepted before its path was known: from here on the endpoint's watermarks apply.
+        conn.watermarks(ep.options().highWatermark(), ep.options().lowWatermark());
         conn.write(accepted.response());
         WebSocketListener listener = ep.listeners().apply(req);
         DeflateCodec deflate = null;
@@ -317,6 +328,16 @@ final class ServerConnectionHandler implements ConnectionHandler {
     public void onWritable(Connection connection) {
         if (session != null) {
             session.onWritable();
+        } else if (blocked) {
+            blocked = false;
+            if (!closing) {
+                conn.resumeReading();
+                if (stash != null) {
+                    ByteBuffer s = stash;
+                    stash = null;
+                    process(s);
+                }
+            }
         }
     }
 

@@ -45,6 +45,7 @@ public final class WebSocketServer {
         this.handlers = Map.copyOf(b.handlers);
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new EventLoopGroup(b.loops, "duplex-server") : b.group;
+        // Watermarks of the HTTP phase; an upgrade switches the connection to its endpoint's own.
         WebSocketOptions o = b.defaultEndpoint != null ? b.defaultEndpoint.options()
                 : endpoints.isEmpty() ? WebSocketOptions.SERVER_DEFAULTS : endpoints.values().iterator().next().options();
         ConnectionOptions co = ConnectionOptions.DEFAULTS.withWatermarks(o.highWatermark(), o.lowWatermark());

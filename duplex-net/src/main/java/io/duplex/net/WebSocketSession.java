@@ -378,7 +378,10 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     private SendResult afterSend() {
         touch();
-        checkWatermark();
+        // No pause here, only after a read (onRead): a listener that refills the queue in onWritable would
+        // otherwise keep reading paused for good, and pongs and close frames from a healthy peer would never
+        // be read (the heartbeat then kills it). Pausing guards against input that makes output, not against
+        // sends, which BACKPRESSURE and maxBackpressure already bound.
         return conn.isWritable() ? SendResult.SENT : SendResult.BACKPRESSURE;
     }
 

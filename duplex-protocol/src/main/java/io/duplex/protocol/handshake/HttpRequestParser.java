@@ -29,6 +29,10 @@ public final class HttpRequestParser {
     private String path;
     private String query;
     private HttpVersion version;
+    /** True until the current request line's method has ended: each byte must be part of the token. */
+    private boolean inMethod = true;
+    private int methodBytes;
+    private boolean failed;
 
     public HttpRequestParser() {
         this(DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADER_COUNT);
@@ -45,11 +49,45 @@ public final class HttpRequestParser {
      * @throws HttpParseException 400, 431 or 505 (see the class comment)
      */
     public HttpRequest feed(ByteBuffer in) {
+        if (failed) {
+            throw new IllegalStateException("the parser failed earlier; the connection must be closed");
+        }
+        if (inMethod) {
+            checkMethodBytes(in);
+        }
         HttpHeaders headers = reader.feed(in);
         if (headers == null) {
             return null;
         }
+        inMethod = true;
+        methodBytes = 0;
         return new HttpRequest(method, target, path, query, version, headers);
+    }
+
+    /**
+     * Rejects a method byte that is not a tchar (RFC 9110 section 9.1) as soon as it arrives. Without this,
+     * input that holds no CRLF, such as a TLS ClientHello sent to a plain port, would only be rejected by the
+     * head size limit or the caller's timeout. Leading empty lines and the line's other errors are left to
+     * the head reader and {@link #requestLine}.
+     */
+    private void checkMethodBytes(ByteBuffer in) {
+        for (int i = in.position(); i < in.limit(); i++) {
+            int b = in.get(i) & 0xff;
+            if (b == '\r' || b == '\n') {
+                if (methodBytes > 0) {
+                    inMethod = false;
+                    return;
+                }
+            } else if (b == ' ') {
+                inMethod = false;
+                return;
+            } else if (HttpSyntax.isTchar(b)) {
+                methodBytes++;
+            } else {
+                failed = true;
+                throw new HttpParseException(400, "invalid method");
+            }
+        }
     }
 
     /** request-line = method SP request-target SP HTTP-version (RFC 9112 section 3), single spaces. */

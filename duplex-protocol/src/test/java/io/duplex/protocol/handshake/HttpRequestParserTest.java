@@ -183,6 +183,19 @@ class HttpRequestParserTest {
     }
 
     @Test
+    @DisplayName("Bytes that cannot start a method fail at once, without waiting for a line end")
+    void nonHttpFailsBeforeAnyLineEnd() {
+        HttpRequestParser p = new HttpRequestParser();
+        // The first bytes of a TLS ClientHello: no CRLF will ever come.
+        Bytes.assertParseError(() -> p.feed(ByteBuffer.wrap(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00})), 400,
+                "invalid method");
+        assertThatThrownBy(() -> p.feed(buf(SAMPLE_REQUEST))).isInstanceOf(IllegalStateException.class);
+        HttpRequestParser split = new HttpRequestParser();
+        assertThat(split.feed(buf("\r\nGE"))).isNull();
+        Bytes.assertParseError(() -> split.feed(buf("T\u0000")), 400, "invalid method");
+    }
+
+    @Test
     @DisplayName("After a failure the parser refuses more input (discard state)")
     void failedParserStaysFailed() {
         HttpRequestParser p = new HttpRequestParser();
