@@ -299,9 +299,14 @@ public final class WebSocketEngine {
             // 5.4: fragments of different messages MUST NOT be interleaved.
             return fail(CloseCodes.PROTOCOL_ERROR, "new data frame while a fragmented message is in progress");
         }
-        if (length > config.maxFramePayload()) {
+        // A compressed frame is inflated as it arrives, never buffered, so it may exceed the frame limit by the
+        // few bytes DEFLATE adds to incompressible data (at most 5 per 16 KiB block, allowed here with 12.5% slack);
+        // what it inflates to is held to maxMessageSize.
+        long frameLimit = compressed || (opcode == OPCODE_CONTINUATION && messageCompressed)
+                ? config.maxFramePayload() + (config.maxFramePayload() >> 3) + 1024 : config.maxFramePayload();
+        if (length > frameLimit) {
             return fail(CloseCodes.MESSAGE_TOO_BIG,
-                    "frame payload of " + length + " bytes exceeds the limit of " + config.maxFramePayload());
+                    "frame payload of " + length + " bytes exceeds the limit of " + frameLimit);
         }
         // A compressed message is measured after inflation, as it is inflated.
         boolean compressedMessage = compressed || (opcode == OPCODE_CONTINUATION && messageCompressed);
@@ -642,9 +647,13 @@ public final class WebSocketEngine {
         }
         sendingFragmented = !fin;
         if (fin && opcode != OPCODE_CONTINUATION && deflate != null && deflate.shouldCompress(payload.remaining())) {
-            // RFC 7692 6.1: a compressed message sets RSV1 on its first frame (here, its only frame).
-            emit(B0_FIN | WebSocketProtocol.B0_RSV1 | opcode, deflate.compress(payload));
-            return true;
+            ByteBuffer compressed = deflate.compress(payload);
+            // Incompressible data: without context takeover nothing depends on this message, so send it as is.
+            if (compressed.remaining() < payload.remaining() || !deflate.compressesWithoutContext()) {
+                // RFC 7692 6.1: a compressed message sets RSV1 on its first frame (here, its only frame).
+                emit(B0_FIN | WebSocketProtocol.B0_RSV1 | opcode, compressed);
+                return true;
+            }
         }
         emit((fin ? B0_FIN : 0) | opcode, payload);
         return true;
