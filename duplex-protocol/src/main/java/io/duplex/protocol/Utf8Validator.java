@@ -43,8 +43,8 @@ public final class Utf8Validator {
     /*
      * A DFA whose transitions for one input octet are packed into one long: state s (numbered 0..8) is
      * represented by the bit offset 6*s, and bits [6s, 6s+6) of ROW[b] hold the offset of the state that
-     * follows s on octet b. One step is then a load, a shift and a mask, with no second table lookup
-     * and no multiplication. ACCEPT (0) and REJECT (6) are states 0 and 1.
+     * follows s on octet b. One step is then a load and a shift, with no second table lookup and no
+     * multiplication. ACCEPT (0) and REJECT (6) are states 0 and 1.
      */
     private static final int BITS = 6;
     private static final int S_ACCEPT = 0;
@@ -110,39 +110,53 @@ public final class Utf8Validator {
             MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
 
-    private static int step(int state, byte b) {
-        return (int) (ROW[b & 0xFF] >>> state) & ((1 << BITS) - 1);
-    }
+    /*
+     * Why the loops look the way they do:
+     * - While at a boundary, ASCII is skipped 32 then 8 octets per test; an ASCII octet never changes
+     *   the ACCEPT state, so skipping it is exact.
+     * - Anything else goes through the DFA in blocks of up to BLOCK octets with no branch on the data:
+     *   mixed text would mispredict a per-octet "back to ASCII?" or "rejected?" test. One step is
+     *   `s = ROW[b] >>> s`. The `& 63` that extracts the state is left out of the chain because a long
+     *   shift only reads the low 6 bits of its distance; it is applied where the state is looked at.
+     * - REJECT is looked for once per block. That is still fail fast: the state a caller sees is exact
+     *   after every octet, only the early exit from a long input waits for the block's end.
+     */
+    private static final int BLOCK = 16;
+    private static final int STATE_BITS = (1 << BITS) - 1;
 
     /**
      * Feeds {@code a[from, to)} to the validator.
      *
      * @param state {@link #ACCEPT} at the start of a message, else the value the previous call returned
-     * @return the new state; {@link #REJECT} as soon as the input is certainly invalid
+     * @return the new state; {@link #REJECT} if the input is certainly invalid, which for input fed in
+     *     pieces happens with the piece holding the first offending octet
      * @throws IndexOutOfBoundsException if the range is not within the array
      * @throws IllegalArgumentException if {@code state} was not returned by this class
      */
     public static int validate(int state, byte[] a, int from, int to) {
         Objects.checkFromToIndex(from, to, a.length);
         checkState(state);
+        long s = state;
         int i = from;
-        int last = to - Long.BYTES;
         while (i < to) {
-            if (state == ACCEPT) {
-                // Text is mostly ASCII: while at a boundary, skip 8 ASCII octets per test.
-                while (i <= last && ((long) ARRAY_LONG.get(a, i) & HIGH_BITS) == 0) {
+            int current = (int) s & STATE_BITS;
+            if (current == ACCEPT) {
+                while (i <= to - 4 * Long.BYTES
+                        && (((long) ARRAY_LONG.get(a, i) | (long) ARRAY_LONG.get(a, i + 8)
+                        | (long) ARRAY_LONG.get(a, i + 16) | (long) ARRAY_LONG.get(a, i + 24)) & HIGH_BITS) == 0) {
+                    i += 4 * Long.BYTES;
+                }
+                while (i <= to - Long.BYTES && ((long) ARRAY_LONG.get(a, i) & HIGH_BITS) == 0) {
                     i += Long.BYTES;
                 }
-                if (i == to) {
-                    break;
-                }
-            }
-            state = step(state, a[i++]);
-            if (state == REJECT) {
+            } else if (current == REJECT) {
                 return REJECT;
             }
+            for (int end = Math.min(i + BLOCK, to); i < end; i++) {
+                s = ROW[a[i] & 0xFF] >>> s;
+            }
         }
-        return state;
+        return (int) s & STATE_BITS;
     }
 
     /**
@@ -159,23 +173,27 @@ public final class Utf8Validator {
             return validate(state, buf.array(), off + from, off + to);
         }
         checkState(state);
+        long s = state;
         int i = from;
-        int last = to - Long.BYTES;
         while (i < to) {
-            if (state == ACCEPT) {
-                while (i <= last && ((long) BUFFER_LONG.get(buf, i) & HIGH_BITS) == 0) {
+            int current = (int) s & STATE_BITS;
+            if (current == ACCEPT) {
+                while (i <= to - 4 * Long.BYTES
+                        && (((long) BUFFER_LONG.get(buf, i) | (long) BUFFER_LONG.get(buf, i + 8)
+                        | (long) BUFFER_LONG.get(buf, i + 16) | (long) BUFFER_LONG.get(buf, i + 24)) & HIGH_BITS) == 0) {
+                    i += 4 * Long.BYTES;
+                }
+                while (i <= to - Long.BYTES && ((long) BUFFER_LONG.get(buf, i) & HIGH_BITS) == 0) {
                     i += Long.BYTES;
                 }
-                if (i == to) {
-                    break;
-                }
-            }
-            state = step(state, buf.get(i++));
-            if (state == REJECT) {
+            } else if (current == REJECT) {
                 return REJECT;
             }
+            for (int end = Math.min(i + BLOCK, to); i < end; i++) {
+                s = ROW[buf.get(i) & 0xFF] >>> s;
+            }
         }
-        return state;
+        return (int) s & STATE_BITS;
     }
 
     /** Whether {@code a[from, to)} is, on its own, complete and valid UTF-8. */

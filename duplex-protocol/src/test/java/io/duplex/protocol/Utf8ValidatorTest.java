@@ -79,13 +79,17 @@ class Utf8ValidatorTest {
                 Arguments.of("61 62 63 64 65 66 67 68 69 FF", 9),
                 Arguments.of("30 31 32 33 34 35 36 37 38 39 41 42 43 44 45 46 80", 16),
                 Arguments.of("30 31 32 33 34 35 36 37 C3 A9 30 31 32 33 34 35 36 37 ED A0 80", 19),
-                Arguments.of("CE BA E1 BD B9 CF 83 CE BC CE B5 ED 9F BF ED BF BF", 15));
+                Arguments.of("CE BA E1 BD B9 CF 83 CE BC CE B5 ED 9F BF ED BF BF", 15),
+                // After the 32-octet skip, mid-way through a 16-octet DFA block, with more input after.
+                Arguments.of("41 ".repeat(40) + "C0 80" + " 41".repeat(20), 40),
+                Arguments.of("41 ".repeat(33) + "C3 A9 ".repeat(5) + "E2 82 41" + " 41".repeat(40), 45));
     }
 
     /** Sequences cut short: no octet is invalid, but the message must not end here. */
     static Stream<String> truncated() {
         return Stream.of("C2", "DF", "E0", "E0 A0", "E1 80", "ED 9F", "EF BF", "F0", "F0 90", "F0 9F 98",
-                "F1 80 80", "F4 8F BF", "41 42 43 44 45 46 47 48 E2 82");
+                "F1 80 80", "F4 8F BF", "41 42 43 44 45 46 47 48 E2 82",
+                "41 ".repeat(70) + "F0 9F 98");
     }
 
     @ParameterizedTest
