@@ -152,7 +152,7 @@ public final class Utf8Validator {
             } else if (current == REJECT) {
                 return REJECT;
             }
-            for (int end = Math.min(i + BLOCK, to); i < end; i++) {
+            for (int end = i + Math.min(BLOCK, to - i); i < end; i++) { // no overflow near 2 GiB
                 s = ROW[a[i] & 0xFF] >>> s;
             }
         }
@@ -189,7 +189,7 @@ public final class Utf8Validator {
             } else if (current == REJECT) {
                 return REJECT;
             }
-            for (int end = Math.min(i + BLOCK, to); i < end; i++) {
+            for (int end = i + Math.min(BLOCK, to - i); i < end; i++) { // no overflow near 2 GiB
                 s = ROW[buf.get(i) & 0xFF] >>> s;
             }
         }
