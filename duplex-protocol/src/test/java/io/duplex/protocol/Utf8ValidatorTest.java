@@ -80,8 +80,9 @@ class Utf8ValidatorTest {
                 Arguments.of("30 31 32 33 34 35 36 37 38 39 41 42 43 44 45 46 80", 16),
                 Arguments.of("30 31 32 33 34 35 36 37 C3 A9 30 31 32 33 34 35 36 37 ED A0 80", 19),
                 Arguments.of("CE BA E1 BD B9 CF 83 CE BC CE B5 ED 9F BF ED BF BF", 15),
-                // After the 32-octet skip, mid-way through a 16-octet DFA block, with more input after.
+                // After the 64- and 8-octet skips, mid-way through a 16-octet DFA block, with more after.
                 Arguments.of("41 ".repeat(40) + "C0 80" + " 41".repeat(20), 40),
+                Arguments.of("41 ".repeat(150) + "C3 A9 C3 41" + " 41".repeat(100), 153),
                 Arguments.of("41 ".repeat(33) + "C3 A9 ".repeat(5) + "E2 82 41" + " 41".repeat(40), 45));
     }
 
