@@ -103,11 +103,11 @@ public final class Utf8Validator {
         }
     }
 
-    /** Eight octets at once; the byte order is irrelevant because all eight high bits are tested. */
+    /** Eight octets at once; little-endian so that the octet at the lowest index is the low byte. */
     private static final VarHandle ARRAY_LONG =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle BUFFER_LONG =
-            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
 
     /*
@@ -115,14 +115,16 @@ public final class Utf8Validator {
      * - While at a boundary, ASCII is skipped 64 then 8 octets per test; an ASCII octet never changes
      *   the ACCEPT state, so skipping it is exact. Eight loads ORed into one test measured about 1.6x
      *   faster than four on pure ASCII (JDK 17, x86-64).
-     * - Anything else goes through the DFA in blocks of up to BLOCK octets with no branch on the data:
-     *   mixed text would mispredict a per-octet "back to ASCII?" or "rejected?" test. One step is
-     *   `s = ROW[b] >>> s`. The `& 63` that extracts the state is left out of the chain because a long
-     *   shift only reads the low 6 bits of its distance; it is applied where the state is looked at.
-     * - REJECT is looked for once per block. That is still fail fast: the state a caller sees is exact
-     *   after every octet, only the early exit from a long input waits for the block's end.
+     * - Anything else goes through the DFA 16 octets at a time with no branch on the data: mixed text
+     *   would mispredict a per-octet "back to ASCII?" or "rejected?" test. The 16 octets are read as two
+     *   little-endian longs and fed from registers; one load per octet, with its bounds check (and for a
+     *   direct buffer its liveness check), measured 1.1-4x slower.
+     * - One step is `s = ROW[b] >>> s`. The `& 63` that extracts the state is left out of the chain
+     *   because a long shift only reads the low 6 bits of its distance; it is applied where the state is
+     *   looked at.
+     * - REJECT is looked for once per 16 octets. That is still fail fast: the state a caller sees is
+     *   exact after every octet, only the early exit from a long input waits for the block's end.
      */
-    private static final int BLOCK = 16;
     private static final int STATE_BITS = (1 << BITS) - 1;
 
     /**
@@ -146,8 +148,14 @@ public final class Utf8Validator {
             } else if (current == REJECT) {
                 return REJECT;
             }
-            for (int end = i + Math.min(BLOCK, to - i); i < end; i++) { // no overflow near 2 GiB
-                s = ROW[a[i] & 0xFF] >>> s;
+            if (i <= to - 2 * Long.BYTES) {
+                s = step8(s, (long) ARRAY_LONG.get(a, i));
+                s = step8(s, (long) ARRAY_LONG.get(a, i + Long.BYTES));
+                i += 2 * Long.BYTES;
+            } else {
+                for (; i < to; i++) {
+                    s = ROW[a[i] & 0xFF] >>> s;
+                }
             }
         }
         return (int) s & STATE_BITS;
@@ -176,8 +184,14 @@ public final class Utf8Validator {
             } else if (current == REJECT) {
                 return REJECT;
             }
-            for (int end = i + Math.min(BLOCK, to - i); i < end; i++) { // no overflow near 2 GiB
-                s = ROW[buf.get(i) & 0xFF] >>> s;
+            if (i <= to - 2 * Long.BYTES) {
+                s = step8(s, (long) BUFFER_LONG.get(buf, i));
+                s = step8(s, (long) BUFFER_LONG.get(buf, i + Long.BYTES));
+                i += 2 * Long.BYTES;
+            } else {
+                for (; i < to; i++) {
+                    s = ROW[buf.get(i) & 0xFF] >>> s;
+                }
             }
         }
         return (int) s & STATE_BITS;
@@ -211,6 +225,18 @@ public final class Utf8Validator {
             i += Long.BYTES;
         }
         return i;
+    }
+
+    /** Eight DFA steps over the octets of a little-endian word, lowest address first. */
+    private static long step8(long s, long w) {
+        s = ROW[(int) w & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 8) & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 16) & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 24) & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 32) & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 40) & 0xFF] >>> s;
+        s = ROW[(int) (w >>> 48) & 0xFF] >>> s;
+        return ROW[(int) (w >>> 56) & 0xFF] >>> s;
     }
 
     /** Whether {@code a[from, to)} is, on its own, complete and valid UTF-8. */
