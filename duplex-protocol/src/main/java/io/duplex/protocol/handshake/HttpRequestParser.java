@@ -32,6 +32,8 @@ public final class HttpRequestParser {
     /** True until the current request line's method has ended: each byte must be part of the token. */
     private boolean inMethod = true;
     private int methodBytes;
+    /** A CR of an empty line before the request line was seen; its LF must follow. */
+    private boolean pendingCr;
     private boolean failed;
 
     public HttpRequestParser() {
@@ -61,6 +63,7 @@ public final class HttpRequestParser {
         }
         inMethod = true;
         methodBytes = 0;
+        pendingCr = false;
         return new HttpRequest(method, target, path, query, version, headers);
     }
 
@@ -73,12 +76,14 @@ public final class HttpRequestParser {
     private void checkMethodBytes(ByteBuffer in) {
         for (int i = in.position(); i < in.limit(); i++) {
             int b = in.get(i) & 0xff;
-            if (b == '\r' || b == '\n') {
-                if (methodBytes > 0) {
-                    inMethod = false;
-                    return;
-                }
-            } else if (b == ' ') {
+            if (methodBytes == 0 && ((b == '\r' && !pendingCr) || (b == '\n' && pendingCr))) {
+                // RFC 9112 2.2: empty lines before the request line are skipped; keep checking after a CRLF.
+                pendingCr = b == '\r';
+                continue;
+            }
+            if (pendingCr || b == '\r' || b == '\n' || b == ' ') {
+                // Line endings are the head reader's to judge (a bare CR or LF); checking on past them here
+                // would make the error depend on how the input was split into reads.
                 inMethod = false;
                 return;
             } else if (HttpSyntax.isTchar(b)) {
