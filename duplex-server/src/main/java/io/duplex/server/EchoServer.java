@@ -8,6 +8,7 @@ import io.duplex.net.WebSocket;
 import io.duplex.net.WebSocketListener;
 import io.duplex.net.WebSocketOptions;
 import io.duplex.net.WebSocketServer;
+import io.duplex.protocol.deflate.PerMessageDeflate;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -57,6 +58,12 @@ public final class EchoServer {
     }
 
     public static WebSocketServer start(String host, int port, int loops, int maxMessage) throws IOException {
+        return start(host, port, loops, maxMessage, Endpoint.DEFAULT_DEFLATE);
+    }
+
+    /** @param deflate permessage-deflate settings, or null to refuse compression */
+    public static WebSocketServer start(String host, int port, int loops, int maxMessage, PerMessageDeflate deflate)
+            throws IOException {
         WebSocketOptions options = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withMaxBackpressure(Math.max(2L * maxMessage, 64L << 20), WebSocketOptions.SlowConsumerPolicy.CLOSE);
         BroadcastGroup broadcast = new BroadcastGroup();
@@ -64,8 +71,8 @@ public final class EchoServer {
                 .host(host)
                 .port(port)
                 .loops(loops)
-                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options))
-                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options))
+                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate))
+                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate))
                 .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
                 .start();
     }

@@ -1,6 +1,8 @@
 package io.duplex.server;
 
+import io.duplex.net.Endpoint;
 import io.duplex.net.WebSocketServer;
+import io.duplex.protocol.deflate.PerMessageDeflate;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -25,6 +27,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest accepted message in bytes (default: ${DEFAULT-VALUE}, 64 MiB).")
     int maxMessage;
 
+    @Option(names = "--no-deflate", description = "Refuse permessage-deflate (compression is on by default).")
+    boolean noDeflate;
+
+    @Option(names = "--deflate-context-takeover",
+            description = "Compress with a per-connection context instead of the shared per-loop compressor.")
+    boolean contextTakeover;
+
     @Option(names = "--shutdown-timeout", defaultValue = "PT10S",
             description = "How long graceful shutdown waits for connections to close (default: ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
@@ -32,7 +41,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int n = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
-        WebSocketServer server = EchoServer.start(host, port, n, maxMessage);
+        PerMessageDeflate deflate = noDeflate ? null
+                : Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(!contextTakeover);
+        WebSocketServer server = EchoServer.start(host, port, n, maxMessage, deflate);
         System.out.println("duplex serve: listening on ws://" + host + ":" + server.port() + "/");
         System.out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
