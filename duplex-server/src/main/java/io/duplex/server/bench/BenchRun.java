@@ -87,6 +87,9 @@ abstract class BenchRun implements AutoCloseable {
                 // Counted by the whenComplete above.
             } catch (TimeoutException e) {
                 h.upgraded.completeExceptionally(e);
+                if (h.connection != null) {
+                    h.connection.execute(h.connection::abort);
+                }
             }
         }
         return ok;

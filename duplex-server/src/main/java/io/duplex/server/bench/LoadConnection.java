@@ -223,7 +223,8 @@ abstract class LoadConnection implements ConnectionHandler {
         if (handshakeTimer != null) {
             handshakeTimer.cancel();
         }
-        if (!upgraded.isDone()) {
+        if (parser != null) {
+            // Never upgraded (or given up on by a timeout): counted as a handshake failure, not as a lost connection.
             upgraded.completeExceptionally(cause != null ? cause
                     : new IllegalStateException("connection closed during the handshake"));
             return;
