@@ -72,7 +72,7 @@ bench() { # port args...
         --loops 1 --json --server-pid "$server_pid" --max-pending "$MAX_PENDING" --connect-timeout 30s "$@"
 }
 
-echo "server round handshakes_per_s heap_bytes_per_conn rss_bytes_per_conn heap_before_kb heap_held_kb rss_before_kb rss_held_kb server_fds_held handshake_failures"
+echo "server round handshakes_per_s heap_bytes_per_conn rss_bytes_per_conn heap_before_kb heap_held_kb rss_before_kb rss_held_kb server_fds_held handshake_failures server_cpu_share_while_opening"
 run=0
 for round in $(seq "$ROUNDS"); do
     for name in $SERVERS; do
@@ -98,9 +98,11 @@ for round in $(seq "$ROUNDS"); do
         wait "$bench_pid" || true
         opened=$(jq .opened "$work/bench.json") || { echo "bench failed against $name:" >&2; cat "$work/bench.err" >&2; exit 1; }
         failures=$(jq .handshake_failures "$work/bench.json")
+        # Server CPU seconds per second of opening: near 1.0 means the server, not the generator, was the limit.
+        cpu_share=$(jq '(.server_cpu_s / .open_s * 100 | round) / 100' "$work/bench.json")
         hs=$(jq .handshakes_per_s "$work/bench.json")
         stop_server
-        echo "$name $round $hs $(( (heap1 - heap0) * 1024 / opened )) $(( (rss1 - rss0) * 1024 / opened )) $heap0 $heap1 $rss0 $rss1 $fds $failures" \
+        echo "$name $round $hs $(( (heap1 - heap0) * 1024 / opened )) $(( (rss1 - rss0) * 1024 / opened )) $heap0 $heap1 $rss0 $rss1 $fds $failures $cpu_share" \
             | tee -a "$work/runs.txt"
     done
 done
