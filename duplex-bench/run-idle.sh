@@ -72,7 +72,7 @@ bench() { # port args...
         --loops 1 --json --server-pid "$server_pid" --max-pending "$MAX_PENDING" --connect-timeout 30s "$@"
 }
 
-echo "server round handshakes_per_s heap_bytes_per_conn rss_bytes_per_conn heap_before_kb heap_held_kb rss_before_kb rss_held_kb server_fds_held handshake_failures server_cpu_share_while_opening"
+echo "server round handshakes_per_s handshakes_per_server_cpu_s heap_bytes_per_conn rss_bytes_per_conn heap_before_kb heap_held_kb rss_before_kb rss_held_kb server_fds_held handshake_failures server_cpu_share_while_opening"
 run=0
 for round in $(seq "$ROUNDS"); do
     for name in $SERVERS; do
@@ -100,21 +100,24 @@ for round in $(seq "$ROUNDS"); do
         failures=$(jq .handshake_failures "$work/bench.json")
         # Server CPU seconds per second of opening: near 1.0 means the server, not the generator, was the limit.
         cpu_share=$(jq '(.server_cpu_s / .open_s * 100 | round) / 100' "$work/bench.json")
+        hs_per_cpu=$(jq '.handshakes_per_server_cpu_s | round' "$work/bench.json")
         hs=$(jq .handshakes_per_s "$work/bench.json")
         stop_server
-        echo "$name $round $hs $(( (heap1 - heap0) * 1024 / opened )) $(( (rss1 - rss0) * 1024 / opened )) $heap0 $heap1 $rss0 $rss1 $fds $failures $cpu_share" \
+        echo "$name $round $hs $hs_per_cpu $(( (heap1 - heap0) * 1024 / opened )) $(( (rss1 - rss0) * 1024 / opened )) $heap0 $heap1 $rss0 $rss1 $fds $failures $cpu_share" \
             | tee -a "$work/runs.txt"
     done
 done
 
 echo
 echo "medians over $ROUNDS rounds, $CONNECTIONS idle connections, JVM flags: $JVM_FLAGS"
-printf '| %-15s | %14s | %22s | %21s |\n' server handshakes/s "heap bytes/connection" "RSS bytes/connection"
-printf '|%s|%s|%s|%s|\n' "-----------------" "----------------" "------------------------" "-----------------------"
+printf '| %-15s | %12s | %24s | %21s | %20s | %21s |\n' server handshakes/s "handshakes/server-CPU-s" \
+    "server CPU share" "heap bytes/connection" "RSS bytes/connection"
+printf '|%s|%s|%s|%s|%s|%s|\n' "-----------------" "--------------" "--------------------------" \
+    "-----------------------" "----------------------" "-----------------------"
 for name in $SERVERS; do
-    awk -v n="$name" '$1 == n {print $3, $4, $5}' "$work/runs.txt" | python3 -c '
+    awk -v n="$name" '$1 == n {print $3, $4, $13, $5, $6}' "$work/runs.txt" | python3 -c '
 import sys, statistics
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 m = [statistics.median(c) for c in zip(*rows)]
-print("| %-15s | %14.0f | %22.0f | %21.0f |" % (sys.argv[1], m[0], m[1], m[2]))' "$name"
+print("| %-15s | %12.0f | %24.0f | %21.2f | %20.0f | %21.0f |" % (sys.argv[1], *m))' "$name"
 done
