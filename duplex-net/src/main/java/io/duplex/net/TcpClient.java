@@ -41,6 +41,19 @@ public final class TcpClient {
                                                         Supplier<? extends ConnectionHandler> handler,
                                                         Duration connectTimeout, ConnectionOptions options,
                                                         TlsConfig tls) {
+        return connect(loop, address, null, handler, connectTimeout, options, tls);
+    }
+
+    /**
+     * As above, binding the socket to {@code localAddress} first (null: the system picks). A load generator
+     * uses this to spread connections over several source addresses (127.0.0.2, 127.0.0.3, ...) once one
+     * address's ephemeral ports run out.
+     */
+    public static CompletableFuture<Connection> connect(EventLoop loop, InetSocketAddress address,
+                                                        InetSocketAddress localAddress,
+                                                        Supplier<? extends ConnectionHandler> handler,
+                                                        Duration connectTimeout, ConnectionOptions options,
+                                                        TlsConfig tls) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
@@ -49,7 +62,7 @@ public final class TcpClient {
         }
         CompletableFuture<Connection> result = new CompletableFuture<>();
         try {
-            loop.execute(() -> new Attempt(loop, address, handler, connectTimeout, options, tls, result).start());
+            loop.execute(() -> new Attempt(loop, address, localAddress, handler, connectTimeout, options, tls, result).start());
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(e);
         }
@@ -60,6 +73,7 @@ public final class TcpClient {
     private static final class Attempt extends Selectable {
         private final EventLoop loop;
         private final InetSocketAddress address;
+        private final InetSocketAddress localAddress;
         private final Supplier<? extends ConnectionHandler> handler;
         private final Duration timeout;
         private final ConnectionOptions options;
@@ -69,10 +83,11 @@ public final class TcpClient {
         private SelectionKey key;
         private Timeout timer;
 
-        Attempt(EventLoop loop, InetSocketAddress address, Supplier<? extends ConnectionHandler> handler,
+        Attempt(EventLoop loop, InetSocketAddress address, InetSocketAddress localAddress, Supplier<? extends ConnectionHandler> handler,
                 Duration timeout, ConnectionOptions options, TlsConfig tls, CompletableFuture<Connection> result) {
             this.loop = loop;
             this.address = address;
+            this.localAddress = localAddress;
             this.handler = handler;
             this.timeout = timeout;
             this.options = options;
@@ -85,6 +100,9 @@ public final class TcpClient {
                 channel = SocketChannel.open();
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
+                if (localAddress != null) {
+                    channel.bind(localAddress);
+                }
                 if (channel.connect(address)) {
                     connected();
                     return;
