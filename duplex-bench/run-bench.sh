@@ -23,11 +23,11 @@
 #                             [--idle-connections N] [--fanout-rate N] [--out DIR]
 # --first-round K with --out DIR adds rounds K.. to an earlier run's directory (pass the same settings: the
 # report reads them from the first run's machine.json).
-# The same settings as environment variables: ROUNDS=3 FIRST_ROUND=1 DURATION=4 WARMUP=2 SERVERS=... SCENARIOS=...
-#   IDLE_CONNECTIONS=10000 (19000 fits under a 20,000 open-file limit per process) IDLE_HOLD=5 FANOUT_RATE=1000
+# The same settings as environment variables: ROUNDS=2 FIRST_ROUND=1 DURATION=4 WARMUP=2 SERVERS=... SCENARIOS=...
+#   IDLE_CONNECTIONS=10000 (19000 fits under a 20,000 open-file limit per process) IDLE_HOLD=5 FANOUT_RATE=200 (x 1,000 subscribers = 200,000 deliveries/s: a rate every server here sustains, so the per-CPU figure compares like with like)
 #   FANOUT_SUBSCRIBERS=1000 MAX_PENDING=32 SERVER_CPU=1 CLIENT_CPU=0 PORT=20300
 #   JVM_FLAGS="-Xms1g -Xmx1g -XX:+UseSerialGC" (servers and generator alike) RUN_TIMEOUT=120
-# Defaults take about 7 minutes per round on a 2-CPU machine (3 rounds: about 21 minutes).
+# Defaults take about 9 minutes per round on a 2-CPU machine (2 rounds: about 18 minutes).
 # Needs: duplex-server/target/duplex.jar, duplex-bench/target/benchmarks.jar (mvn -B -ntp -q install -DskipTests),
 #   `npm ci` in duplex-bench/node, jq, jcmd, taskset, timeout, python3.
 set -euo pipefail
@@ -36,7 +36,7 @@ duplex_jar="$here/duplex-server/target/duplex.jar"
 peers_jar="$here/duplex-bench/target/benchmarks.jar"
 node_dir="$here/duplex-bench/node"
 
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-2}
 FIRST_ROUND=${FIRST_ROUND:-1}
 DURATION=${DURATION:-4}
 WARMUP=${WARMUP:-2}
@@ -44,7 +44,7 @@ SERVERS=${SERVERS:-duplex netty jetty java-websocket vertx ws uws}
 SCENARIOS=${SCENARIOS:-echo32 echo4k echo1m latency idle fanout}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-5}
-FANOUT_RATE=${FANOUT_RATE:-1000}
+FANOUT_RATE=${FANOUT_RATE:-200}
 FANOUT_SUBSCRIBERS=${FANOUT_SUBSCRIBERS:-1000}
 # Below every server's listen backlog (Java-WebSocket keeps the JDK's 50): see run-idle.sh.
 MAX_PENDING=${MAX_PENDING:-32}
