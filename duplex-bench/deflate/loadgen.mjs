@@ -5,7 +5,8 @@
 //   echo mode (default): N connections, each keeping DEPTH text messages in flight; every echo is checked
 //   against the message sent (FIFO per connection). Counts echoes received during DURATION seconds after
 //   WARMUP seconds, and, with --server-pid, the server's CPU time (utime+stime from /proc/PID/stat) over
-//   exactly that window. Prints one JSON line.
+//   exactly that window, plus the bytes the server read and wrote per message (/proc/PID/io), which shows
+//   the compressed size on the wire. Prints one JSON line.
 //
 //   hold mode (--hold): opens N connections (optionally echoing --send-once messages on each), prints
 //   "READY <json>" and keeps them open until SIGTERM/SIGINT.
@@ -119,6 +120,14 @@ function serverCpuSeconds() {
   return (Number(fields[11]) + Number(fields[12])) / opt.clkTck;
 }
 
+/** Bytes the server read and wrote through system calls (/proc/PID/io rchar, wchar): frames on the wire. */
+function serverIo() {
+  if (!opt.serverPid) return { rchar: NaN, wchar: NaN };
+  const io = Object.fromEntries(readFileSync(`/proc/${opt.serverPid}/io`, 'utf8').trim().split('\n')
+    .map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+  return { rchar: io.rchar, wchar: io.wchar };
+}
+
 function connect(index) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${opt.host}:${opt.port}/echo/${index}`, {
@@ -220,6 +229,7 @@ async function echo() {
 
   await new Promise((res) => setTimeout(res, opt.warmup * 1000));
   const cpu0 = serverCpuSeconds();
+  const io0 = serverIo();
   const gen0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   measuring = true;
@@ -227,6 +237,7 @@ async function echo() {
   measuring = false;
   const t1 = process.hrtime.bigint();
   const cpu1 = serverCpuSeconds();
+  const io1 = serverIo();
   const gen1 = process.cpuUsage(gen0);
   stopped = true;
   const seconds = Number(t1 - t0) / 1e9;
@@ -239,6 +250,8 @@ async function echo() {
     msgPerSec: Math.round(counted / seconds),
     serverCpuSec: +serverCpu.toFixed(2),
     msgPerServerCpuSec: Math.round(counted / serverCpu),
+    serverReadBytesPerMsg: Math.round((io1.rchar - io0.rchar) / counted),
+    serverWriteBytesPerMsg: Math.round((io1.wchar - io0.wchar) / counted),
     generatorCpuSec: +((gen1.user + gen1.system) / 1e6).toFixed(2),
     totalEchoesVerified: received,
   };
