@@ -12,9 +12,9 @@
 //   "READY <json>" and keeps them open until SIGTERM/SIGINT.
 //
 // Options: --port P [--host H] [--conns N] [--depth D] [--warmup S] [--duration S] [--size BYTES]
-//          [--deflate] [--server-pid PID] [--hold] [--send-once K] [--pool M] [--seed X]
+//          [--deflate] [--server-pid PID] [--hold] [--send-once K] [--pool M] [--seed X] [--dump FILE]
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const require = createRequire(new URL('../node/package.json', import.meta.url));
 const WebSocket = require('ws');
@@ -42,6 +42,7 @@ function parseArgs(argv) {
       case '--pool': o.pool = Number(next()); break;
       case '--seed': o.seed = Number(next()); break;
       case '--clk-tck': o.clkTck = Number(next()); break;
+      case '--dump': o.dump = next(); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -109,6 +110,11 @@ function makeMessage(r, size, index) {
 
 const r = rng(opt.seed);
 const pool = Array.from({ length: opt.pool }, (_, i) => makeMessage(r, opt.size, i));
+if (opt.dump) {
+  // The messages, one a line (JSON text has no raw newlines), for DeflateCost.java.
+  writeFileSync(opt.dump, pool.join('\n') + '\n');
+  process.exit(0);
+}
 
 // ------------------------------------------------------------------------------------------ helpers
 

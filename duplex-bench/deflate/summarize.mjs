@@ -36,11 +36,13 @@ if (mode === 'throughput') {
     return [...a.keys()].filter((k) => b.has(k)).map((k) => a.get(k) / b.get(k));
   };
   console.log(`rounds: ${Math.max(...rows.map((r) => r.round))}\n`);
-  console.log('| server | msg/s | server CPU s (10 s) | msg per server-CPU-s | generator CPU s |');
-  console.log('|---|---|---|---|---|');
+  console.log('| server | msg/s | server CPU s (10 s) | msg per server-CPU-s | generator CPU s | server bytes in/out per msg |');
+  console.log('|---|---|---|---|---|---|');
   for (const [s, rs] of g) {
     console.log(`| ${s} | ${cell(rs.map((r) => r.msgPerSec))} | ${cell(rs.map((r) => r.serverCpuSec), 2)} | `
-      + `${cell(rs.map((r) => r.msgPerServerCpuSec))} | ${cell(rs.map((r) => r.generatorCpuSec), 2)} |`);
+      + `${cell(rs.map((r) => r.msgPerServerCpuSec))} | ${cell(rs.map((r) => r.generatorCpuSec), 2)} | `
+      + `${rs[0].serverReadBytesPerMsg === undefined ? '-'
+        : `${fmt(median(rs.map((r) => r.serverReadBytesPerMsg)))} / ${fmt(median(rs.map((r) => r.serverWriteBytesPerMsg)))}`} |`);
   }
   console.log('\nRatios per round (median, min-max):\n');
   console.log('| server | msg/s vs ws | msg/s vs netty | msg/CPU-s vs ws | msg/CPU-s vs netty | msg/s vs duplex no-deflate | msg/CPU-s vs duplex no-deflate |');
