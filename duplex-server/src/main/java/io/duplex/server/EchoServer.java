@@ -71,8 +71,9 @@ public final class EchoServer {
                 .host(host)
                 .port(port)
                 .loops(loops)
-                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate))
-                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate))
+                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate).withRetainRequest(false))
+                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate)
+                        .withRetainRequest(false))
                 .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
                 .start();
     }
