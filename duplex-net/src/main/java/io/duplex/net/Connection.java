@@ -574,7 +574,10 @@ public final class Connection extends Selectable {
     /** Replaces the watermarks, e.g. once an upgrade has chosen the endpoint whose limits apply. Loop thread only. */
     void watermarks(int high, int low) {
         loop.assertInLoop();
-        options = options.withWatermarks(high, low);
+        if (options.highWatermark() != high || options.lowWatermark() != low) {
+            // Only endpoints that differ from the server's defaults pay for their own options object.
+            options = options.withWatermarks(high, low);
+        }
     }
 
     private static void closeQuietly(SocketChannel ch) {

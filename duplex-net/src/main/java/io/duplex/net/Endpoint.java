@@ -17,10 +17,13 @@ import java.util.function.Function;
  * @param allowedOrigins Origin values allowed to connect (exact match); empty allows any origin, including none
  * @param hook decides on each valid upgrade, e.g. authentication; null accepts all
  * @param deflate permessage-deflate settings (RFC 7692), on by default; null turns compression off
+ * @param retainRequest whether {@link WebSocket#request()} stays available for the connection's whole life
+ *     (default); when false it is available during {@code onOpen} only, which saves the parsed headers (several
+ *     hundred bytes) per idle connection
  */
 public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSocketOptions options,
                        List<String> subprotocols, Set<String> allowedOrigins, HandshakeHook hook,
-                       PerMessageDeflate deflate) {
+                       PerMessageDeflate deflate, boolean retainRequest) {
 
     /** Server-side compression defaults: shared per-loop compressor, every window size 8-15 negotiable. */
     public static final PerMessageDeflate DEFAULT_DEFLATE =
@@ -37,28 +40,33 @@ public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSo
     /** An endpoint with server defaults and one listener shared by all its connections. */
     public static Endpoint of(WebSocketListener listener) {
         return new Endpoint(r -> listener, WebSocketOptions.SERVER_DEFAULTS, List.of(), Set.of(), null,
-                DEFAULT_DEFLATE);
+                DEFAULT_DEFLATE, true);
     }
 
     public Endpoint withOptions(WebSocketOptions o) {
-        return new Endpoint(listeners, o, subprotocols, allowedOrigins, hook, deflate);
+        return new Endpoint(listeners, o, subprotocols, allowedOrigins, hook, deflate, retainRequest);
     }
 
     public Endpoint withSubprotocols(String... protocols) {
-        return new Endpoint(listeners, options, List.of(protocols), allowedOrigins, hook, deflate);
+        return new Endpoint(listeners, options, List.of(protocols), allowedOrigins, hook, deflate, retainRequest);
     }
 
     public Endpoint withAllowedOrigins(String... origins) {
-        return new Endpoint(listeners, options, subprotocols, Set.of(origins), hook, deflate);
+        return new Endpoint(listeners, options, subprotocols, Set.of(origins), hook, deflate, retainRequest);
     }
 
     public Endpoint withHook(HandshakeHook h) {
-        return new Endpoint(listeners, options, subprotocols, allowedOrigins, h, deflate);
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, h, deflate, retainRequest);
     }
 
     /** Compression settings for this endpoint; null turns permessage-deflate off. */
     public Endpoint withDeflate(PerMessageDeflate d) {
-        return new Endpoint(listeners, options, subprotocols, allowedOrigins, hook, d);
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, hook, d, retainRequest);
+    }
+
+    /** Whether to keep the upgrade request after {@code onOpen}; see {@link #retainRequest()}. */
+    public Endpoint withRetainRequest(boolean retain) {
+        return new Endpoint(listeners, options, subprotocols, allowedOrigins, hook, deflate, retain);
     }
 
     ServerHandshakeOptions handshakeOptions() {

@@ -37,6 +37,8 @@ public final class JZlibDeflaterFactory implements DeflaterFactory {
 
     /** Not thread-safe. */
     private static final class JZlibDeflater implements MessageDeflater {
+        private static final byte[] NO_INPUT = new byte[0];
+
         private final int bits;
         private final int level;
         private Deflater deflater;
@@ -76,6 +78,8 @@ public final class JZlibDeflaterFactory implements DeflaterFactory {
                     break;
                 }
             }
+            // JZlib keeps a reference to its last input; drop it so a connection does not pin its last message.
+            deflater.setInput(NO_INPUT, 0, 0, false);
             int len = n;
             boolean tail = len >= 4 && out[len - 4] == 0 && out[len - 3] == 0 && out[len - 2] == (byte) 0xff
                     && out[len - 1] == (byte) 0xff;

@@ -278,6 +278,9 @@ final class ServerConnectionHandler implements ConnectionHandler {
         session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
                 attachment, deflate, null);
         session.start();
+        if (!ep.retainRequest()) {
+            session.dropRequest();
+        }
         if (rest.hasRemaining() && conn.isOpen()) {
             // Frames pipelined behind the upgrade request.
             session.onRead(rest);

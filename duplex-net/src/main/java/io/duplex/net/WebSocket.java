@@ -61,7 +61,10 @@ public interface WebSocket {
 
     InetSocketAddress remoteAddress();
 
-    /** Server side: the upgrade request (path, query, headers). Client side: null. */
+    /**
+     * Server side: the upgrade request (path, query, headers) — for the whole connection by default, during
+     * {@code onOpen} only when the endpoint does not retain it ({@link Endpoint#withRetainRequest}). Client side: null.
+     */
     HttpRequest request();
 
     /** The negotiated subprotocol, or null. */

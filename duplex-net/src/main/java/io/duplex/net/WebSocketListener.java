@@ -16,8 +16,9 @@ public interface WebSocketListener {
     default void onText(WebSocket ws, String text) {}
 
     /**
-     * A binary message. {@code data} may be a view of the loop's read buffer, valid only until this method
-     * returns: copy it to keep it.
+     * A binary message. A read-only {@code data} is a view of the loop's read buffer, valid only until this
+     * method returns: copy it to keep it. A writable {@code data} (a message reassembled from several reads or
+     * inflated) is the listener's to keep or to send on without copying.
      */
     default void onBinary(WebSocket ws, ByteBuffer data) {}
 

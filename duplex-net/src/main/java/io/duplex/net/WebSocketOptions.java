@@ -101,7 +101,12 @@ public record WebSocketOptions(
                 highWatermark, lowWatermark, bytes, policy);
     }
 
+    /** One engine configuration per distinct limits, shared by every connection that uses them. */
+    private static final java.util.Map<Long, EngineConfig> ENGINE_CONFIGS = new java.util.concurrent.ConcurrentHashMap<>();
+
     EngineConfig engineConfig() {
-        return EngineConfig.builder().maxFramePayload(maxFramePayload).maxMessageSize(maxMessageSize).build();
+        long key = ((long) maxFramePayload << 32) | (maxMessageSize & 0xffffffffL);
+        return ENGINE_CONFIGS.computeIfAbsent(key,
+                k -> EngineConfig.builder().maxFramePayload(maxFramePayload).maxMessageSize(maxMessageSize).build());
     }
 }

@@ -34,7 +34,8 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     private final WebSocketEngine engine;
     private final WebSocketOptions options;
     private final WebSocketListener listener;
-    private final HttpRequest request;
+    /** The upgrade request; dropped after onOpen when the endpoint does not retain it. */
+    private HttpRequest request;
     private final String subprotocol;
     private final Consumer<WebSocketSession> onFinished;
 
@@ -95,6 +96,11 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     Connection connection() {
         return conn;
+    }
+
+    /** Loop thread, after {@link #start()}: forget the upgrade request to save its memory. */
+    void dropRequest() {
+        request = null;
     }
 
     // ------------------------------------------------------------------------------------ transport events

@@ -13,8 +13,8 @@ public sealed interface Event {
 
     /**
      * A complete binary message. When the message arrived whole in one {@code receive} call, {@code data}
-     * is a view of the caller's input buffer and is valid only until the listener returns: copy it to keep
-     * it. Otherwise it wraps a buffer the engine no longer uses.
+     * is a read-only view of the caller's input buffer, valid only until the listener returns: copy it to keep
+     * it. Otherwise it is a writable buffer the engine no longer uses, which the listener may keep.
      */
     record Binary(ByteBuffer data) implements Event {}
 

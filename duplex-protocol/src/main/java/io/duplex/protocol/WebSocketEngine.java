@@ -355,7 +355,8 @@ public final class WebSocketEngine {
             }
             listener.onEvent(new Event.Text(decodeUtf8(in, pos, length)));
         } else {
-            listener.onEvent(new Event.Binary(in.slice(pos, length)));
+            // Read-only: it is a view of the caller's buffer, valid only while the listener runs.
+            listener.onEvent(new Event.Binary(in.slice(pos, length).asReadOnlyBuffer()));
         }
         readState = closeState == CloseState.FAILED ? DISCARD : READ_HEADER;
         return true;
@@ -413,7 +414,8 @@ public final class WebSocketEngine {
     private void appendMessage(ByteBuffer in, int pos, int n) {
         int need = messageLength + n;
         if (messageBytes == null || messageBytes.length < need) {
-            // Grow with what actually arrived, never with what a header announced.
+            // Grow with what actually arrived, never with what a header announced: otherwise a few bytes of
+            // header on many connections could make us reserve their announced sizes (memory amplification).
             int cap = messageBytes == null ? Math.max(256, need) : Math.max(need, messageBytes.length * 2);
             cap = Math.min(cap, Math.max(need, config.maxMessageSize()));
             messageBytes = messageBytes == null ? new byte[cap] : Arrays.copyOf(messageBytes, cap);

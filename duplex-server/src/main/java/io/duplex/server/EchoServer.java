@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
 public final class EchoServer {
     private EchoServer() {}
 
-    /** Echo: the payload view is only valid during the callback, so binary data is copied before queuing. */
+    /** Echo: a read-only payload is a view valid only during the callback and is copied before queuing. */
     static final WebSocketListener ECHO = new WebSocketListener() {
         @Override
         public void onText(WebSocket ws, String text) {
@@ -29,7 +29,8 @@ public final class EchoServer {
 
         @Override
         public void onBinary(WebSocket ws, ByteBuffer data) {
-            ws.sendBinary(ByteBuffer.allocate(data.remaining()).put(data).flip());
+            // A read-only buffer is a view of the read buffer; a writable one is ours to send on as it is.
+            ws.sendBinary(data.isReadOnly() ? ByteBuffer.allocate(data.remaining()).put(data).flip() : data);
         }
     };
 
@@ -71,8 +72,9 @@ public final class EchoServer {
                 .host(host)
                 .port(port)
                 .loops(loops)
-                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate))
-                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate))
+                .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate).withRetainRequest(false))
+                .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate)
+                        .withRetainRequest(false))
                 .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
                 .start();
     }

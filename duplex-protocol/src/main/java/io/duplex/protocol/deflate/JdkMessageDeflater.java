@@ -5,6 +5,8 @@ import java.util.zip.Deflater;
 
 /** {@link MessageDeflater} on the JDK's zlib, 15 window bits. Not thread-safe. */
 final class JdkMessageDeflater implements MessageDeflater {
+    private static final byte[] NO_INPUT = new byte[0];
+
     private final Deflater deflater;
     private byte[] out = new byte[1024];
 
@@ -27,6 +29,9 @@ final class JdkMessageDeflater implements MessageDeflater {
                 break;
             }
         }
+        // Deflater keeps a reference to its last input; drop it, or a connection compressing with context
+        // takeover pins its last outgoing message (up to the message limit) until it sends the next one.
+        deflater.setInput(NO_INPUT);
         return DeflateTail.strip(out, n);
     }
 

@@ -25,7 +25,7 @@ public record HttpVersion(int major, int minor) {
         if (v.major != 1 || v.minor > 1) {
             throw new HttpParseException(505, "HTTP version not supported: " + s);
         }
-        return v;
+        return v.minor == 1 ? HTTP_1_1 : HTTP_1_0;
     }
 
     private static boolean isDigit(char c) {

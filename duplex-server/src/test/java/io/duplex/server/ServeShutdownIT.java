@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code java -cp} with this test's class path, once through the {@code ./duplex} launcher at the repository root.
  */
 @Timeout(60)
-class ServeShutdownTest {
+class ServeShutdownIT {
     private static final Pattern LISTENING = Pattern.compile("duplex serve: listening on ws://127\\.0\\.0\\.1:(\\d+)/");
     /** 128 + SIGTERM: the JVM's exit status after its shutdown hooks ran for a SIGTERM. */
     private static final int EXIT_ON_SIGTERM = 143;
