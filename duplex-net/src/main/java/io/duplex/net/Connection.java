@@ -191,6 +191,45 @@ public final class Connection extends Selectable {
         return true;
     }
 
+    /**
+     * Like {@link #write(ByteBuffer, ByteBuffer)}, for a payload that may be a view of this loop's read buffer
+     * (e.g. a received message echoed as it is): it is written without a copy when the flush that ends the
+     * current dispatch writes it completely; if the socket cannot take it all, the rest is copied before the
+     * read buffer is reused.
+     */
+    public boolean writeBorrowed(ByteBuffer header, ByteBuffer payload) {
+        if (tls != null) {
+            // Application data waits in the TLS layer's own queue until wrapped: copy it now.
+            return write(header, ByteBuffer.allocate(payload.remaining()).put(payload.duplicate()).flip());
+        }
+        if (!write(header, payload)) {
+            return false;
+        }
+        if (payload.hasRemaining()) {
+            loop.borrowed(this, payload);
+        }
+        return true;
+    }
+
+    /** The loop is about to reuse its read buffer: replace {@code view}, if still queued, by a copy. */
+    void unborrow(ByteBuffer view) {
+        if (queue == null || !view.hasRemaining()) {
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(view.remaining()).put(view.duplicate()).flip();
+        for (java.util.Iterator<ByteBuffer> it = queue.iterator(); it.hasNext(); ) {
+            if (it.next() == view) {
+                // ArrayDeque has no set(): rebuild in order with the copy in the view's place.
+                ArrayDeque<ByteBuffer> q = new ArrayDeque<>(queue.size());
+                for (ByteBuffer b : queue) {
+                    q.add(b == view ? copy : b);
+                }
+                queue = q;
+                return;
+            }
+        }
+    }
+
     private void enqueue(ByteBuffer b) {
         int n = b.remaining();
         if (n == 0) {

@@ -244,6 +244,29 @@ public final class EventLoop implements Executor {
         while ((c = dirty.poll()) != null) {
             c.flushScheduled();
         }
+        if (borrowedCount > 0) {
+            // The read buffer is about to be reused: whatever of it is still queued must become a copy.
+            for (int i = 0; i < borrowedCount; i++) {
+                borrowedBy[i].unborrow(borrowedViews[i]);
+                borrowedBy[i] = null;
+                borrowedViews[i] = null;
+            }
+            borrowedCount = 0;
+        }
+    }
+
+    private Connection[] borrowedBy = new Connection[16];
+    private ByteBuffer[] borrowedViews = new ByteBuffer[16];
+    private int borrowedCount;
+
+    /** Records a queued view of the read buffer, checked at the end of the current dispatch. Loop thread. */
+    void borrowed(Connection c, ByteBuffer view) {
+        if (borrowedCount == borrowedBy.length) {
+            borrowedBy = java.util.Arrays.copyOf(borrowedBy, borrowedCount * 2);
+            borrowedViews = java.util.Arrays.copyOf(borrowedViews, borrowedCount * 2);
+        }
+        borrowedBy[borrowedCount] = c;
+        borrowedViews[borrowedCount++] = view;
     }
 
     void assertInLoop() {

@@ -17,8 +17,9 @@ public interface WebSocketListener {
 
     /**
      * A binary message. A read-only {@code data} is a view of the loop's read buffer, valid only until this
-     * method returns: copy it to keep it. A writable {@code data} (a message reassembled from several reads or
-     * inflated) is the listener's to keep or to send on without copying.
+     * method returns: copy it to keep it (sending it, even to another connection, is safe without a copy: the
+     * runtime copies only what the socket could not take at once). A writable {@code data} (a message
+     * reassembled from several reads or inflated) is the listener's to keep.
      */
     default void onBinary(WebSocket ws, ByteBuffer data) {}
 

@@ -179,6 +179,9 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     public void frame(ByteBuffer header, ByteBuffer payload) {
         if (payload == null) {
             conn.write(header);
+        } else if (payload.isReadOnly()) {
+            // Possibly a view of the read buffer (a received message sent on): no copy unless it stays queued.
+            conn.writeBorrowed(header, payload);
         } else {
             conn.write(header, payload);
         }
@@ -308,7 +311,10 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     public SendResult sendBinary(ByteBuffer data) {
         checkNotStreaming();
         if (!inLoop()) {
-            return hop(() -> sendData(WebSocketProtocol.OPCODE_BINARY, data));
+            // A read-only buffer may be a view of another loop's read buffer, reused once its callback returns.
+            ByteBuffer owned = data.isReadOnly() ? ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip()
+                    : data;
+            return hop(() -> sendData(WebSocketProtocol.OPCODE_BINARY, owned));
         }
         return sendData(WebSocketProtocol.OPCODE_BINARY, data);
     }
