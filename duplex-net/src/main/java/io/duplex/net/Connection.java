@@ -198,8 +198,9 @@ public final class Connection extends Selectable {
      * read buffer is reused.
      */
     public boolean writeBorrowed(ByteBuffer header, ByteBuffer payload) {
-        if (tls != null) {
-            // Application data waits in the TLS layer's own queue until wrapped: copy it now.
+        if (tls != null || (flags & WAITING_WRITABLE) != 0) {
+            // TLS keeps application data in its own queue until wrapped, and a socket known to be full will not
+            // take this before the read buffer is reused: copy now.
             return write(header, ByteBuffer.allocate(payload.remaining()).put(payload.duplicate()).flip());
         }
         if (!write(header, payload)) {
@@ -211,23 +212,19 @@ public final class Connection extends Selectable {
         return true;
     }
 
-    /** The loop is about to reuse its read buffer: replace {@code view}, if still queued, by a copy. */
-    void unborrow(ByteBuffer view) {
-        if (queue == null || !view.hasRemaining()) {
+    /**
+     * The loop is about to reuse its read buffer: replace every view in {@code pending} that is still queued by
+     * a copy, in one pass over the queue (ArrayDeque has no set()).
+     */
+    void unborrow(java.util.Set<ByteBuffer> pending) {
+        if (queue == null) {
             return;
         }
-        ByteBuffer copy = ByteBuffer.allocate(view.remaining()).put(view.duplicate()).flip();
-        for (java.util.Iterator<ByteBuffer> it = queue.iterator(); it.hasNext(); ) {
-            if (it.next() == view) {
-                // ArrayDeque has no set(): rebuild in order with the copy in the view's place.
-                ArrayDeque<ByteBuffer> q = new ArrayDeque<>(queue.size());
-                for (ByteBuffer b : queue) {
-                    q.add(b == view ? copy : b);
-                }
-                queue = q;
-                return;
-            }
+        ArrayDeque<ByteBuffer> q = new ArrayDeque<>(queue.size());
+        for (ByteBuffer b : queue) {
+            q.add(pending.contains(b) ? ByteBuffer.allocate(b.remaining()).put(b.duplicate()).flip() : b);
         }
+        queue = q;
     }
 
     private void enqueue(ByteBuffer b) {
@@ -630,5 +627,17 @@ public final class Connection extends Selectable {
     @Override
     public String toString() {
         return "Connection[" + Objects.toString(remoteAddress(), "closed") + (tls != null ? ", tls" : "") + "]";
+    }
+
+    /** State for diagnostics: flags, queued bytes, interest and readiness. Loop thread only. */
+    String describe() {
+        String interest;
+        try {
+            interest = key == null ? "-" : key.interestOps() + "/" + key.readyOps();
+        } catch (CancelledKeyException e) {
+            interest = "cancelled";
+        }
+        return this + " flags=0x" + Integer.toHexString(flags) + " queued=" + queued + " buffers="
+                + (queue == null ? 0 : queue.size()) + " interest/ready=" + interest;
     }
 }

@@ -245,13 +245,25 @@ public final class EventLoop implements Executor {
             c.flushScheduled();
         }
         if (borrowedCount > 0) {
-            // The read buffer is about to be reused: whatever of it is still queued must become a copy.
+            // The read buffer is about to be reused: whatever of it is still queued must become a copy. Usually
+            // every view was written in full and nothing is copied.
+            java.util.Map<Connection, java.util.Set<ByteBuffer>> pending = null;
             for (int i = 0; i < borrowedCount; i++) {
-                borrowedBy[i].unborrow(borrowedViews[i]);
+                if (borrowedViews[i].hasRemaining()) {
+                    if (pending == null) {
+                        pending = new java.util.IdentityHashMap<>();
+                    }
+                    pending.computeIfAbsent(borrowedBy[i],
+                            k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()))
+                            .add(borrowedViews[i]);
+                }
                 borrowedBy[i] = null;
                 borrowedViews[i] = null;
             }
             borrowedCount = 0;
+            if (pending != null) {
+                pending.forEach(Connection::unborrow);
+            }
         }
     }
 

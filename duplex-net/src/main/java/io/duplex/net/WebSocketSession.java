@@ -594,4 +594,10 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     public String toString() {
         return "WebSocket[" + engine.role() + " " + conn + "]";
     }
+
+    /** State for diagnostics; loop thread only. */
+    String describe() {
+        return "open=" + open + " autoPaused=" + autoPaused + " userPaused=" + userPaused + " close=" + engine.closeState()
+                + " " + conn.describe();
+    }
 }

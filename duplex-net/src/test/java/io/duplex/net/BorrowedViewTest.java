@@ -30,7 +30,13 @@ class BorrowedViewTest {
     @Test
     void echoedViewsSurviveAFullSocket() throws Exception {
         java.util.concurrent.CountDownLatch backedUp = new java.util.concurrent.CountDownLatch(1);
+        WebSocket[] serverSide = new WebSocket[1];
         WebSocketListener echoView = new WebSocketListener() {
+            @Override
+            public void onOpen(WebSocket ws) {
+                serverSide[0] = ws;
+            }
+
             @Override
             public void onBinary(WebSocket ws, ByteBuffer data) {
                 ws.sendBinary(data);
@@ -49,7 +55,7 @@ class BorrowedViewTest {
         int size = 1000;
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setReceiveBufferSize(16 * 1024);
-            s.setSoTimeout(20_000);
+            s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             out.write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -89,7 +95,14 @@ class BorrowedViewTest {
                 assertThat(din.readUnsignedByte()).isEqualTo(126);
                 assertThat(din.readUnsignedShort()).isEqualTo(size);
                 byte[] payload = new byte[size];
-                din.readFully(payload);
+                try {
+                    din.readFully(payload);
+                } catch (java.io.IOException e) {
+                    WebSocketSession ss = (WebSocketSession) serverSide[0];
+                    String state = ss.connection().loop().submit(ss::describe).get(5, TimeUnit.SECONDS);
+                    throw new AssertionError("stalled at echo " + i + "; writer alive=" + writer.isAlive()
+                            + "; server side: " + state, e);
+                }
                 for (int k = 0; k < size; k++) {
                     if (payload[k] != (byte) (i * 31 + k)) {
                         throw new AssertionError("echo " + i + " corrupted at byte " + k);
