@@ -27,7 +27,7 @@
 #   IDLE_CONNECTIONS=10000 (19000 fits under a 20,000 open-file limit per process) IDLE_HOLD=5 FANOUT_RATE=200 (x 1,000 subscribers = 200,000 deliveries/s: a rate every server here sustains, so the per-CPU figure compares like with like)
 #   FANOUT_SUBSCRIBERS=1000 MAX_PENDING=32 SERVER_CPU=1 CLIENT_CPU=0 PORT=20300
 #   JVM_FLAGS="-Xms1g -Xmx1g -XX:+UseSerialGC" (servers and generator alike) RUN_TIMEOUT=120
-# Defaults take about 9 minutes per round on a 2-CPU machine (2 rounds: about 18 minutes).
+# Defaults take about 6 to 7 minutes per round on a 2-CPU machine (3 rounds took 18.5 minutes).
 # Needs: duplex-server/target/duplex.jar, duplex-bench/target/benchmarks.jar (mvn -B -ntp -q install -DskipTests),
 #   `npm ci` in duplex-bench/node, jq, jcmd, taskset, timeout, python3.
 set -euo pipefail
