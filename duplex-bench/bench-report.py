@@ -134,6 +134,9 @@ def table(summary, machine):
             lines.append("| server | p50 us | p99 us | p99.9 us | p99 ratio | msg/s | server CPU share | peak RSS MiB | runs ok |")
             lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             for sv, r in rows.items():
+                if not r["ok"]:
+                    lines.append(f"| {sv} | failed |" + " |" * 6 + f" 0/{r['runs']} |")
+                    continue
                 p99 = med(r["p99"])
                 lines.append(f"| {sv} | {fmt(med(r['p50']))} | {fmt(p99)} ({spread(r['p99'])}) | {fmt(med(r['p999']))} | "
                              f"{fmt(ratio(p99, b99, True), 2)} | {fmt(med(r['msg_per_s']))} | {fmt(med(r['share']), 2)} | "
