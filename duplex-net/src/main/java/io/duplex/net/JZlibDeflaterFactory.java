@@ -3,6 +3,7 @@ package io.duplex.net;
 import com.jcraft.jzlib.Deflater;
 import com.jcraft.jzlib.GZIPException;
 import com.jcraft.jzlib.JZlib;
+import io.duplex.protocol.deflate.DeflateTail;
 import io.duplex.protocol.deflate.DeflaterFactory;
 import io.duplex.protocol.deflate.MessageDeflater;
 import java.nio.ByteBuffer;
@@ -80,13 +81,7 @@ public final class JZlibDeflaterFactory implements DeflaterFactory {
             }
             // JZlib keeps a reference to its last input; drop it so a connection does not pin its last message.
             deflater.setInput(NO_INPUT, 0, 0, false);
-            int len = n;
-            boolean tail = len >= 4 && out[len - 4] == 0 && out[len - 3] == 0 && out[len - 2] == (byte) 0xff
-                    && out[len - 1] == (byte) 0xff;
-            if (tail) {
-                len -= 4;
-            }
-            return ByteBuffer.wrap(len == 0 ? new byte[] {0} : Arrays.copyOf(out, len));
+            return DeflateTail.strip(out, n);
         }
 
         @Override

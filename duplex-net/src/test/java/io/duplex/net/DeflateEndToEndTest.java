@@ -9,8 +9,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** RFC 7692 over real sockets: our client and server, every window size and context-takeover combination. */
 class DeflateEndToEndTest {
+    private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(10);
     private static EventLoopGroup group;
     private static WebSocketServer server;
     private static WebSocketServer contextServer;
@@ -75,36 +74,7 @@ class DeflateEndToEndTest {
         group.shutdown().get(10, TimeUnit.SECONDS);
     }
 
-    /** A client that records what it receives. */
-    static final class Recorder implements WebSocketListener {
-        final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
-        final CompletableFuture<CloseStatus> closed = new CompletableFuture<>();
-
-        @Override
-        public void onText(WebSocket ws, String text) {
-            received.add(text);
-        }
-
-        @Override
-        public void onBinary(WebSocket ws, ByteBuffer data) {
-            byte[] b = new byte[data.remaining()];
-            data.get(b);
-            received.add(b);
-        }
-
-        @Override
-        public void onClose(WebSocket ws, CloseStatus status) {
-            closed.complete(status);
-        }
-
-        Object next() throws InterruptedException {
-            Object o = received.poll(10, TimeUnit.SECONDS);
-            assertThat(o).as("message within 10 s").isNotNull();
-            return o;
-        }
-    }
-
-    static WebSocket connect(WebSocketServer s, String path, PerMessageDeflate deflate, Recorder r) throws Exception {
+    static WebSocket connect(WebSocketServer s, String path, PerMessageDeflate deflate, WsRecorder r) throws Exception {
         ClientOptions o = ClientOptions.DEFAULTS.withGroup(group).withDeflate(deflate);
         return WebSocketClient.connect(URI.create("ws://127.0.0.1:" + s.port() + path), o, r).get(10, TimeUnit.SECONDS);
     }
@@ -135,7 +105,7 @@ class DeflateEndToEndTest {
         PerMessageDeflate offer = PerMessageDeflate.defaults().withFactory(JZlibDeflaterFactory.INSTANCE)
                 .withMaxWindowBits(bits).withServerNoContextTakeover(snct).withClientNoContextTakeover(cnct)
                 .withThreshold(0);
-        Recorder r = new Recorder();
+        WsRecorder r = new WsRecorder();
         WebSocket ws = connect(contextServer, "/echo", offer, r);
         DeflateParams p = ((WebSocketSession) ws).deflateParams();
         assertThat(p).isNotNull();
@@ -146,13 +116,13 @@ class DeflateEndToEndTest {
         for (int i = 0; i < 10; i++) {
             String text = json(i);
             ws.sendText(text);
-            assertThat(r.next()).isEqualTo(text);
+            assertThat(r.next(WAIT)).isEqualTo(text);
             byte[] bin = new byte[1000 + random.nextInt(70_000)];
             for (int k = 0; k < bin.length; k++) {
                 bin[k] = (byte) (k % 251 == 0 ? random.nextInt() : k % 13);
             }
             ws.sendBinary(bin);
-            assertThat(r.next()).isEqualTo(bin);
+            assertThat(r.next(WAIT)).isEqualTo(bin);
         }
         ws.close(1000, "done");
         assertThat(r.closed.get(10, TimeUnit.SECONDS).code()).isEqualTo(1000);
@@ -161,16 +131,16 @@ class DeflateEndToEndTest {
     @Test
     @DisplayName("the extension can be turned off per endpoint and per client")
     void off() throws Exception {
-        Recorder r = new Recorder();
+        WsRecorder r = new WsRecorder();
         WebSocket plain = connect(server, "/plain", ClientOptions.DEFAULTS.deflate(), r);
         assertThat(((WebSocketSession) plain).deflateParams()).isNull();
         plain.sendText(json(1));
-        assertThat(r.next()).isEqualTo(json(1));
-        Recorder r2 = new Recorder();
+        assertThat(r.next(WAIT)).isEqualTo(json(1));
+        WsRecorder r2 = new WsRecorder();
         WebSocket noOffer = connect(server, "/echo", null, r2);
         assertThat(((WebSocketSession) noOffer).deflateParams()).isNull();
         noOffer.sendText(json(2));
-        assertThat(r2.next()).isEqualTo(json(2));
+        assertThat(r2.next(WAIT)).isEqualTo(json(2));
         plain.close();
         noOffer.close();
     }
@@ -178,10 +148,10 @@ class DeflateEndToEndTest {
     @Test
     @DisplayName("broadcast: compressed and plain subscribers all receive the same message")
     void broadcastMixed() throws Exception {
-        List<Recorder> recorders = new ArrayList<>();
+        List<WsRecorder> recorders = new ArrayList<>();
         List<WebSocket> sockets = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            Recorder r = new Recorder();
+            WsRecorder r = new WsRecorder();
             recorders.add(r);
             sockets.add(connect(server, "/broadcast", i % 2 == 0 ? ClientOptions.DEFAULTS.deflate() : null, r));
         }
@@ -189,15 +159,15 @@ class DeflateEndToEndTest {
         for (int i = 0; i < sockets.size(); i++) {
             sockets.get(i).sendText("join " + i);
         }
-        for (Recorder r : recorders) {
+        for (WsRecorder r : recorders) {
             for (int i = 0; i < sockets.size(); i++) {
-                assertThat((String) r.next()).startsWith("join ");
+                assertThat((String) r.next(WAIT)).startsWith("join ");
             }
         }
         String big = json(7);
         sockets.get(1).sendText(big);
-        for (Recorder r : recorders) {
-            assertThat(r.next()).isEqualTo(big);
+        for (WsRecorder r : recorders) {
+            assertThat(r.next(WAIT)).isEqualTo(big);
         }
         for (WebSocket ws : sockets) {
             ws.close();
