@@ -234,4 +234,26 @@ class DeflateEngineTest {
         assertThat(pair.toServer).last().isEqualTo(new Event.CloseReceived(1000, ""));
         assertThat(new String(json(1).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isNotEmpty();
     }
+
+    @Test
+    @DisplayName("limits: a compressed frame may exceed maxFramePayload by DEFLATE's overhead only, else 1009 at its header")
+    void compressedFrameLimit() {
+        int limit = 1024;
+        // 1024 + 1024/8 + 1024 = 2176 bytes of compressed payload are allowed; one more is not.
+        for (int len : new int[] {2176, 2177}) {
+            List<Event> events = new ArrayList<>();
+            WebSocketEngine client = new WebSocketEngine(Role.CLIENT,
+                    EngineConfig.builder().maxFramePayload(limit).maxMessageSize(1 << 20).build(),
+                    PerMessageDeflate.defaults().codec(Role.CLIENT, new DeflateParams(false, false, 15, 15)),
+                    events::add, (h, p) -> {});
+            ByteBuffer header = ByteBuffer.allocate(4).put((byte) 0x42).put((byte) 126).putShort((short) len).flip();
+            client.receive(header);
+            if (len == 2176) {
+                assertThat(events).isEmpty();
+            } else {
+                assertThat(events).containsExactly(
+                        new Event.Failure(1009, "frame payload of 2177 bytes exceeds the limit of 2176"));
+            }
+        }
+    }
 }
