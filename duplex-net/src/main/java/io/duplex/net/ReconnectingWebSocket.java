@@ -327,6 +327,12 @@ final class ReconnectingWebSocket implements WebSocket {
     }
 
     @Override
+    public EventLoop loop() {
+        WebSocket ws = currentOrNull();
+        return ws == null ? null : ws.loop();
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }

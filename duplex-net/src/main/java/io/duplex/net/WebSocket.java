@@ -76,6 +76,13 @@ public interface WebSocket {
      */
     String extensions();
 
+    /**
+     * The event loop that runs this connection's callbacks and owns its state: work for this connection handed to
+     * it runs in order with the callbacks. For an auto-reconnecting client, the current connection's loop (null
+     * while disconnected).
+     */
+    EventLoop loop();
+
     Object attachment();
 
     void attach(Object attachment);

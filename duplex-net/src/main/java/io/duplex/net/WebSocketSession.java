@@ -581,6 +581,11 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     }
 
     @Override
+    public EventLoop loop() {
+        return connection().loop();
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }
