@@ -27,6 +27,14 @@ public final class PreparedMessage {
         return new PreparedMessage(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /**
+     * A text message from bytes the caller guarantees to be valid UTF-8 (e.g. produced by a JSON encoder), which
+     * spares a decode and re-encode. The buffer is referenced, not copied: do not modify it afterwards.
+     */
+    public static PreparedMessage utf8Text(ByteBuffer validUtf8) {
+        return new PreparedMessage(true, validUtf8.slice());
+    }
+
     /** Copies {@code data}'s remaining bytes; the buffer is not changed. */
     public static PreparedMessage binary(ByteBuffer data) {
         ByteBuffer copy = ByteBuffer.allocate(data.remaining()).put(data.duplicate()).flip();

@@ -21,6 +21,14 @@ public interface WebSocket {
 
     SendResult sendBinary(ByteBuffer data);
 
+    /**
+     * Sends a text message from bytes the caller guarantees to be valid UTF-8 (e.g. a JSON encoder's output),
+     * sparing the decode and re-encode of {@link #sendText(String)}. The buffer is referenced, not copied.
+     */
+    default SendResult sendUtf8(ByteBuffer validUtf8) {
+        return send(PreparedMessage.utf8Text(validUtf8));
+    }
+
     default SendResult sendBinary(byte[] data) {
         return sendBinary(ByteBuffer.wrap(data));
     }

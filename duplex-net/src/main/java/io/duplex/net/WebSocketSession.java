@@ -308,6 +308,15 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     }
 
     @Override
+    public SendResult sendUtf8(ByteBuffer validUtf8) {
+        checkNotStreaming();
+        if (!inLoop()) {
+            return hop(() -> sendData(WebSocketProtocol.OPCODE_TEXT, validUtf8));
+        }
+        return sendData(WebSocketProtocol.OPCODE_TEXT, validUtf8);
+    }
+
+    @Override
     public SendResult sendBinary(ByteBuffer data) {
         checkNotStreaming();
         if (!inLoop()) {
