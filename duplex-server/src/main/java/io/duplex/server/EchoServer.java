@@ -13,9 +13,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The server {@code duplex serve} runs until the messaging hub lands: every path echoes each message to its
- * sender; on {@code /broadcast} each message goes to every connection there, the sender included. The
- * benchmarks and conformance checks measure exactly this.
+ * The server {@code duplex echo} runs: every path echoes each message to its sender; on {@code /broadcast} each
+ * message goes to every connection there, the sender included. The benchmarks and conformance checks measure
+ * exactly this.
  */
 public final class EchoServer {
     private EchoServer() {}

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code duplex} command. */
 @Command(name = "duplex", mixinStandardHelpOptions = true, version = "duplex 0.1.0",
         description = "WebSocket toolkit and real-time messaging server.",
-        subcommands = {ServeCommand.class, ConnectCommand.class, BenchCommand.class})
+        subcommands = {EchoCommand.class, ServeCommand.class, ConnectCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code duplex serve}: runs the server until SIGINT/SIGTERM, then shuts down gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the server: every path echoes; /broadcast fans out to all its connections.")
+        description = "Run the server: every path echoes; /broadcast fans out to all its connections. "
+                + "Being replaced by the messaging server; for the echo server use `duplex echo`.")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")

@@ -28,12 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code duplex serve} in its own JVM: SIGTERM closes every client with 1001 and the process exits. Once through
+ * {@code duplex echo} in its own JVM: SIGTERM closes every client with 1001 and the process exits. Once through
  * {@code java -cp} with this test's class path, once through the {@code ./duplex} launcher at the repository root.
  */
 @Timeout(60)
-class ServeShutdownIT {
-    private static final Pattern LISTENING = Pattern.compile("duplex serve: listening on ws://127\\.0\\.0\\.1:(\\d+)/");
+class EchoCommandIT {
+    private static final Pattern LISTENING = Pattern.compile("duplex echo: listening on ws://127\\.0\\.0\\.1:(\\d+)/");
     /** 128 + SIGTERM: the JVM's exit status after its shutdown hooks ran for a SIGTERM. */
     private static final int EXIT_ON_SIGTERM = 143;
 
@@ -50,7 +50,7 @@ class ServeShutdownIT {
     void sigtermClosesClientsWith1001AndExits() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.duplex.server.Main", "serve", "--port", "0", "--loops", "1", "--shutdown-timeout", "PT5S");
+                "io.duplex.server.Main", "echo", "--port", "0", "--loops", "1", "--shutdown-timeout", "PT5S");
         List<String> stdout = new ArrayList<>();
         int port = start(pb, stdout);
 
@@ -68,7 +68,7 @@ class ServeShutdownIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve", "--port", String.valueOf(port),
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--port", String.valueOf(port),
                 "--loops", "1").directory(root.toFile());
         // 97 MiB: a heap size nobody picks by accident, visible in the flags the JVM prints.
         pb.environment().put("JAVA_OPTS", "-Xmx97m -XX:+PrintCommandLineFlags");
