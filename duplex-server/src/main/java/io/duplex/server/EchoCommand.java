@@ -1,12 +1,14 @@
 package io.duplex.server;
 
 import io.duplex.net.Endpoint;
+import io.duplex.net.TlsConfig;
 import io.duplex.net.WebSocketServer;
 import io.duplex.protocol.deflate.PerMessageDeflate;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,13 +45,18 @@ final class EchoCommand implements Callable<Integer> {
             description = "How long graceful shutdown waits for connections to close (default: ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
 
+    @Mixin
+    TlsOptions tlsOptions;
+
     @Override
     public Integer call() throws Exception {
+        TlsConfig tls = tlsOptions.toConfig();
         int n = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
         PerMessageDeflate deflate = noDeflate ? null
                 : Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(!contextTakeover);
-        WebSocketServer server = EchoServer.start(host, port, n, maxMessage, deflate);
-        System.out.println("duplex echo: listening on ws://" + host + ":" + server.port() + "/");
+        WebSocketServer server = EchoServer.start(host, port, n, maxMessage, deflate, tls);
+        String scheme = tls == null ? "ws" : "wss";
+        System.out.println("duplex echo: listening on " + scheme + "://" + host + ":" + server.port() + "/");
         System.out.flush();
         awaitShutdown(server, shutdownTimeout);
         return 0;
