@@ -2,12 +2,16 @@ package io.duplex.server;
 
 import io.duplex.server.bench.BenchCommand;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
@@ -16,19 +20,37 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "duplex", mixinStandardHelpOptions = true, version = "duplex 0.1.0",
         description = "WebSocket toolkit and real-time messaging server.",
+        footer = {"", "Every option --NAME takes its default from env DUPLEX_NAME (upper case, '_' for '-'), else from",
+            "the key NAME of the --config file, else from the default shown."},
         subcommands = {EchoCommand.class, ServeCommand.class, ConnectCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    // Read by ConfigDefaults before picocli parses; declared so that every command accepts it.
+    @Option(names = ConfigDefaults.CONFIG_OPTION, paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Properties file of option defaults, one 'name = value' a line (env DUPLEX_CONFIG).")
+    Path config;
+
     public static void main(String[] args) {
-        System.exit(execute(args));
+        System.exit(execute(args, System.getenv()));
     }
 
-    /** Runs one command line the way the {@code duplex} command does and returns its exit status. */
-    static int execute(String[] args) {
-        return commandLine().execute(args);
+    /**
+     * Runs one command line the way the {@code duplex} command does, with {@code env} as the environment for
+     * option defaults, and returns its exit status.
+     */
+    static int execute(String[] args, Map<String, String> env) {
+        CommandLine cmd = commandLine();
+        try {
+            cmd.setDefaultValueProvider(ConfigDefaults.load(cmd, args, env));
+        } catch (IllegalArgumentException e) {
+            cmd.getErr().println("duplex: " + e.getMessage());
+            cmd.getErr().flush();
+            return ExitCode.USAGE;
+        }
+        return cmd.execute(args);
     }
 
     static CommandLine commandLine() {
