@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: `duplex serve` against the peer servers (Netty, Jetty, Java-WebSocket, Vert.x, Node ws,
+# Side-by-side benchmark: `duplex echo` against the peer servers (Netty, Jetty, Java-WebSocket, Vert.x, Node ws,
 # uWebSockets), every scenario, several interleaved rounds. For each round and each scenario every server runs
 # once, in turn (A B C ... A B C ...), each in a fresh process pinned to SERVER_CPU with one event loop / thread,
 # the generator (`duplex bench`, one loop) pinned to CLIENT_CPU. Every Java server gets the same JVM_FLAGS.
@@ -108,7 +108,7 @@ start_server() { # name port log -> sets server_pid; returns 1 if it did not sta
     local name=$1 port=$2 slog=$3
     # shellcheck disable=SC2086
     case $name in
-        duplex) taskset -c "$SERVER_CPU" java $JVM_FLAGS -jar "$duplex_jar" serve --port "$port" --loops 1 --no-deflate >"$slog" 2>&1 & ;;
+        duplex) taskset -c "$SERVER_CPU" java $JVM_FLAGS -jar "$duplex_jar" echo --port "$port" --loops 1 --no-deflate >"$slog" 2>&1 & ;;
         netty|jetty|java-websocket|vertx)
             taskset -c "$SERVER_CPU" java $JVM_FLAGS -cp "$peers_jar" io.duplex.bench.peers.Peers "$name" --port "$port" --threads 1 >"$slog" 2>&1 & ;;
         ws|uws) taskset -c "$SERVER_CPU" node "$node_dir/$name-peer.mjs" --port "$port" >"$slog" 2>&1 & ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Handshakes per second and memory per idle connection: `duplex serve` against the Netty and Java-WebSocket
+# Handshakes per second and memory per idle connection: `duplex echo` against the Netty and Java-WebSocket
 # peers, same JVM flags, interleaved rounds (A B C A B C ...), server pinned to one CPU and the generator
 # (`duplex bench connect`) to another.
 #
@@ -38,7 +38,7 @@ start_server() { # name port
     : >"$work/server.log"
     # shellcheck disable=SC2086
     if [[ $name == duplex ]]; then
-        taskset -c "$SERVER_CPU" java $JVM_FLAGS -jar "$duplex_jar" serve --port "$port" --loops 1 >"$work/server.log" 2>&1 &
+        taskset -c "$SERVER_CPU" java $JVM_FLAGS -jar "$duplex_jar" echo --port "$port" --loops 1 >"$work/server.log" 2>&1 &
     else
         taskset -c "$SERVER_CPU" java $JVM_FLAGS -cp "$peers_jar" io.duplex.bench.peers.Peers "$name" --port "$port" --threads 1 >"$work/server.log" 2>&1 &
     fi

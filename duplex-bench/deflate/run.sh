@@ -42,9 +42,9 @@ start_server() {
   local extra=("$@")
   local cmd
   case $name in
-    duplex)          cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" serve --port "$port" --loops 1) ;;
-    duplex-ctx)      cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" serve --port "$port" --loops 1 --deflate-context-takeover) ;;
-    duplex-nodeflate) cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" serve --port "$port" --loops 1 --no-deflate) ;;
+    duplex)          cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" echo --port "$port" --loops 1) ;;
+    duplex-ctx)      cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" echo --port "$port" --loops 1 --deflate-context-takeover) ;;
+    duplex-nodeflate) cmd=(java $JVM_FLAGS "${extra[@]}" -jar "$DUPLEX_JAR" echo --port "$port" --loops 1 --no-deflate) ;;
     netty)           cmd=(java $JVM_FLAGS "${extra[@]}" -cp "$BENCH_JAR" io.duplex.bench.peers.Peers netty --port "$port" --threads 1 --deflate) ;;
     ws)              cmd=(node "$ROOT/duplex-bench/node/ws-peer.mjs" --port "$port" --deflate) ;;
     *) echo "unknown server $name" >&2; exit 1 ;;

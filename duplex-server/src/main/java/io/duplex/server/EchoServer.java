@@ -4,6 +4,7 @@ import io.duplex.net.BroadcastGroup;
 import io.duplex.net.CloseStatus;
 import io.duplex.net.Endpoint;
 import io.duplex.net.PreparedMessage;
+import io.duplex.net.TlsConfig;
 import io.duplex.net.WebSocket;
 import io.duplex.net.WebSocketListener;
 import io.duplex.net.WebSocketOptions;
@@ -13,9 +14,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The server {@code duplex serve} runs until the messaging hub lands: every path echoes each message to its
- * sender; on {@code /broadcast} each message goes to every connection there, the sender included. The
- * benchmarks and conformance checks measure exactly this.
+ * The server {@code duplex echo} runs: every path echoes each message to its sender; on {@code /broadcast} each
+ * message goes to every connection there, the sender included. The benchmarks and conformance checks measure
+ * exactly this.
  */
 public final class EchoServer {
     private EchoServer() {}
@@ -65,6 +66,15 @@ public final class EchoServer {
     /** @param deflate permessage-deflate settings, or null to refuse compression */
     public static WebSocketServer start(String host, int port, int loops, int maxMessage, PerMessageDeflate deflate)
             throws IOException {
+        return start(host, port, loops, maxMessage, deflate, null);
+    }
+
+    /**
+     * @param deflate permessage-deflate settings, or null to refuse compression
+     * @param tls the server identity for wss:// and https://, or null for plain ws:// and http://
+     */
+    public static WebSocketServer start(String host, int port, int loops, int maxMessage, PerMessageDeflate deflate,
+            TlsConfig tls) throws IOException {
         WebSocketOptions options = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withMaxBackpressure(Math.max(2L * maxMessage, 64L << 20), WebSocketOptions.SlowConsumerPolicy.CLOSE);
         BroadcastGroup broadcast = new BroadcastGroup();
@@ -72,6 +82,7 @@ public final class EchoServer {
                 .host(host)
                 .port(port)
                 .loops(loops)
+                .tls(tls)
                 .defaultEndpoint(Endpoint.of(ECHO).withOptions(options).withDeflate(deflate).withRetainRequest(false))
                 .endpoint("/broadcast", Endpoint.of(broadcaster(broadcast)).withOptions(options).withDeflate(deflate)
                         .withRetainRequest(false))

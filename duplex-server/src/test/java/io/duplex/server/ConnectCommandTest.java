@@ -9,9 +9,7 @@ import io.duplex.net.WebSocket;
 import io.duplex.net.WebSocketListener;
 import io.duplex.net.WebSocketServer;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 /**
  * {@code duplex connect}, run in-process through picocli with stdin, stdout and stderr replaced (the tests of
@@ -45,25 +42,8 @@ class ConnectCommandTest {
         }
     }
 
-    record Run(int exitCode, String out, String err) {}
-
-    private static Run run(InputStream stdin, String... args) {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setIn(stdin);
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = new CommandLine(new Main()).execute(args);
-            return new Run(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CliRun run(InputStream stdin, String... args) {
+        return CliRun.run(stdin, args);
     }
 
     private static InputStream lines(String... lines) {
@@ -98,7 +78,7 @@ class ConnectCommandTest {
     void stdinLinesAreEchoedToStdoutAndEndOfStdinClosesCleanly() throws Exception {
         server = EchoServer.start("127.0.0.1", 0, 1, 1 << 20);
 
-        Run r = run(lines("one", "two", "three"), "connect", url("/any/path"));
+        CliRun r = run(lines("one", "two", "three"), "connect", url("/any/path"));
 
         assertThat(r.out()).isEqualTo("one\ntwo\nthree\n".replace("\n", System.lineSeparator()));
         assertThat(r.err()).contains("closed: 1000");
@@ -115,7 +95,7 @@ class ConnectCommandTest {
             return HandshakeHook.accept();
         }));
 
-        Run r = run(lines("hi"), "connect", "--header", "Authorization: Bearer abc", "-H", "X-Trace:  42 ",
+        CliRun r = run(lines("hi"), "connect", "--header", "Authorization: Bearer abc", "-H", "X-Trace:  42 ",
                 "--subprotocol", "chat.v1", "-s", "chat.v2", url("/chat"));
 
         assertThat(r.exitCode()).isEqualTo(0);
@@ -127,7 +107,7 @@ class ConnectCommandTest {
 
     @Test
     void badHeaderIsAUsageError() {
-        Run r = run(lines(), "connect", "-H", "no colon here", "ws://127.0.0.1:1/");
+        CliRun r = run(lines(), "connect", "-H", "no colon here", "ws://127.0.0.1:1/");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("bad --header");
     }
@@ -138,7 +118,7 @@ class ConnectCommandTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Run r = run(lines("x"), "connect", "ws://127.0.0.1:" + port + "/");
+        CliRun r = run(lines("x"), "connect", "ws://127.0.0.1:" + port + "/");
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("connect failed");
     }
@@ -146,7 +126,7 @@ class ConnectCommandTest {
     @Test
     void handshakeRefusalExitsWith1() throws Exception {
         serve(Endpoint.of(EchoServer.ECHO).withHook((req, remote) -> HandshakeHook.reject(403, "no")));
-        Run r = run(lines("x"), "connect", url("/"));
+        CliRun r = run(lines("x"), "connect", url("/"));
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("403");
     }
@@ -160,7 +140,7 @@ class ConnectCommandTest {
             }
         }));
 
-        Run r = run(openStdin(), "connect", url("/"));
+        CliRun r = run(openStdin(), "connect", url("/"));
 
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.err()).contains("closed: 4000 go away");
@@ -196,7 +176,7 @@ class ConnectCommandTest {
             }
         }));
 
-        Run r = run(openStdin(), "connect", "--echo", url("/"));
+        CliRun r = run(openStdin(), "connect", "--echo", url("/"));
 
         assertThat(r.exitCode()).isEqualTo(0);
         assertThat(List.of(returned.poll(10, TimeUnit.SECONDS), returned.poll(10, TimeUnit.SECONDS)))

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The server {@code duplex serve} runs: /health, echo on any path, /broadcast, large messages. */
+/** The server {@code duplex echo} runs: /health, echo on any path, /broadcast, large messages. */
 @Timeout(60)
 class EchoServerTest {
     private static final int MAX_MESSAGE = 64 << 20;

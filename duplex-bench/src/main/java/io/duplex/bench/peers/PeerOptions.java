@@ -3,7 +3,7 @@ package io.duplex.bench.peers;
 import java.util.Locale;
 
 /**
- * Command-line options shared by every peer server, with the defaults of the future {@code duplex serve}.
+ * Command-line options shared by every peer server, with the defaults of {@code duplex echo}.
  *
  * <p>Thread-safety: an immutable value; safe to share between threads.
  *

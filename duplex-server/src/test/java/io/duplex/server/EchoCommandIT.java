@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.duplex.net.ClientOptions;
 import io.duplex.net.CloseStatus;
+import io.duplex.net.SelfSignedCertificate;
+import io.duplex.net.TlsConfig;
 import io.duplex.net.WebSocket;
 import io.duplex.net.WebSocketClient;
 import java.io.BufferedReader;
@@ -28,12 +30,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code duplex serve} in its own JVM: SIGTERM closes every client with 1001 and the process exits. Once through
- * {@code java -cp} with this test's class path, once through the {@code ./duplex} launcher at the repository root.
+ * {@code duplex echo} in its own JVM: SIGTERM closes every client with 1001 and the process exits (once through
+ * {@code java -cp} with this test's class path, once through the {@code ./duplex} launcher at the repository
+ * root), and the TLS flags serve wss:// with a PEM or a PKCS#12 identity.
  */
 @Timeout(60)
-class ServeShutdownIT {
-    private static final Pattern LISTENING = Pattern.compile("duplex serve: listening on ws://127\\.0\\.0\\.1:(\\d+)/");
+class EchoCommandIT {
+    private static final Pattern LISTENING = Pattern.compile("duplex echo: listening on wss?://127\\.0\\.0\\.1:(\\d+)/");
     /** 128 + SIGTERM: the JVM's exit status after its shutdown hooks ran for a SIGTERM. */
     private static final int EXIT_ON_SIGTERM = 143;
 
@@ -48,9 +51,7 @@ class ServeShutdownIT {
 
     @Test
     void sigtermClosesClientsWith1001AndExits() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.duplex.server.Main", "serve", "--port", "0", "--loops", "1", "--shutdown-timeout", "PT5S");
+        ProcessBuilder pb = echo("--shutdown-timeout", "PT5S");
         List<String> stdout = new ArrayList<>();
         int port = start(pb, stdout);
 
@@ -68,7 +69,7 @@ class ServeShutdownIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve", "--port", String.valueOf(port),
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--port", String.valueOf(port),
                 "--loops", "1").directory(root.toFile());
         // 97 MiB: a heap size nobody picks by accident, visible in the flags the JVM prints.
         pb.environment().put("JAVA_OPTS", "-Xmx97m -XX:+PrintCommandLineFlags");
@@ -80,6 +81,48 @@ class ServeShutdownIT {
         // exec: the process we started is the JVM itself, so SIGTERM reaches it and not a shell.
         assertThat(process.info().command().orElse("")).endsWith("java");
         assertGracefulShutdown(port);
+    }
+
+    @Test
+    void pemCertificateAndKeyServeWss() throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.get("RSA");
+        List<String> stdout = new ArrayList<>();
+        int port = start(echo("--tls-cert", cert.certificatePem.toString(), "--tls-key", cert.privateKeyPem.toString()),
+                stdout);
+
+        assertThat(stdout).last().asString().startsWith("duplex echo: listening on wss://");
+        assertEchoesOverWss(port, cert);
+    }
+
+    @Test
+    void pkcs12KeyStoreServesWss() throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.get("EC");
+        List<String> stdout = new ArrayList<>();
+        int port = start(echo("--tls-keystore", cert.keyStore.toString(),
+                "--tls-keystore-password", new String(SelfSignedCertificate.PASSWORD)), stdout);
+
+        assertThat(stdout).last().asString().startsWith("duplex echo: listening on wss://");
+        assertEchoesOverWss(port, cert);
+    }
+
+    /** {@code duplex echo} with these flags after a free port and one loop, in a JVM on this test's class path. */
+    private static ProcessBuilder echo(String... flags) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "io.duplex.server.Main", "echo", "--port", "0", "--loops", "1"));
+        cmd.addAll(List.of(flags));
+        return new ProcessBuilder(cmd);
+    }
+
+    private static void assertEchoesOverWss(int port, SelfSignedCertificate cert) throws Exception {
+        ClientOptions options = ClientOptions.DEFAULTS.withTls(TlsConfig.clientTrusting(cert.certificate));
+        EchoServerTest.Client c = new EchoServerTest.Client();
+        WebSocket ws = WebSocketClient.connect(URI.create("wss://127.0.0.1:" + port + "/secure"), options, c)
+                .get(10, TimeUnit.SECONDS);
+        ws.sendText("over tls");
+        assertThat(c.next()).isEqualTo("over tls");
+        ws.close();
+        assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(new CloseStatus(1000, "", false, true));
     }
 
     /** Starts the server and returns its port, read from the line it prints once listening. */

@@ -1,0 +1,60 @@
+package io.duplex.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duplex.net.SelfSignedCertificate;
+import java.io.ByteArrayInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * TLS flags that cannot make an identity stop {@code duplex echo} with exit status 2 before it listens (the
+ * working cases, which do listen, are in {@link EchoCommandIT}).
+ */
+@Timeout(60)
+class TlsOptionsTest {
+
+    private static CliRun echo(String... flags) {
+        String[] args = new String[flags.length + 3];
+        args[0] = "echo";
+        args[1] = "--port";
+        args[2] = "0";
+        System.arraycopy(flags, 0, args, 3, flags.length);
+        return CliRun.run(new ByteArrayInputStream(new byte[0]), args);
+    }
+
+    @Test
+    void certificateWithoutKeyIsAUsageError() {
+        CliRun r = echo("--tls-cert", SelfSignedCertificate.get("EC").certificatePem.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--tls-cert and --tls-key go together; --tls-key is missing");
+    }
+
+    @Test
+    void keyStoreWithoutPasswordIsAUsageError() {
+        CliRun r = echo("--tls-keystore", SelfSignedCertificate.get("EC").keyStore.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--tls-keystore-password is missing");
+    }
+
+    @Test
+    void pemAndKeyStoreTogetherIsAUsageError() {
+        SelfSignedCertificate cert = SelfSignedCertificate.get("EC");
+        CliRun r = echo("--tls-cert", cert.certificatePem.toString(), "--tls-key", cert.privateKeyPem.toString(),
+                "--tls-keystore", cert.keyStore.toString(), "--tls-keystore-password", "x");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("not both");
+    }
+
+    @Test
+    void wrongKeyStorePasswordIsAUsageError() {
+        CliRun r = echo("--tls-keystore", SelfSignedCertificate.get("EC").keyStore.toString(),
+                "--tls-keystore-password", "not-the-password");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot load the TLS identity");
+    }
+}
