@@ -20,8 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -43,6 +43,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    TlsOptions tls = new TlsOptions();
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
@@ -191,7 +194,7 @@ final class ServeCommand implements Callable<Integer> {
     Path apiKeyFile;
 
     /** A started server and what it serves. */
-    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry) {
+    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls) {
         void stop(Duration deadline) throws Exception {
             server.shutdown(deadline).get();
             hub.close();
@@ -201,18 +204,11 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Running r = start();
-        System.out.println("duplex serve: listening on ws://" + host + ":" + r.server().port() + "/ws");
+        System.out.println("duplex serve: listening on " + (r.tls() ? "wss" : "ws") + "://" + host + ":"
+                + r.server().port() + "/ws");
         System.out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                r.stop(shutdownTimeout);
-            } catch (Exception e) {
-                System.err.println("shutdown: " + e);
-            }
-            stopped.countDown();
-        }, "duplex-shutdown-hook"));
-        stopped.await();
+        EchoCommand.awaitShutdown(r.server(), shutdownTimeout);
+        r.hub().close();
         return 0;
     }
 
@@ -251,7 +247,9 @@ final class ServeCommand implements Callable<Integer> {
                 allowAnonymous ? Permissions.of(anonymousSubscribe, anonymousPublish, anonymousPresence, null) : null,
                 Set.copyOf(allowedOrigins), ipLimiter, ws, deflate);
         String apiKey = apiKeyFile == null ? null : Files.readString(apiKeyFile, StandardCharsets.UTF_8).trim();
+        io.duplex.net.TlsConfig tlsConfig = tls.toConfig();
         WebSocketServer.Builder b = WebSocketServer.builder()
+                .tls(tlsConfig)
                 .host(host)
                 .port(port)
                 .loops(loops > 0 ? loops : Runtime.getRuntime().availableProcessors())
@@ -270,7 +268,7 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         LoopLag.register(server.group(), registry);
-        return new Running(server, hub, registry);
+        return new Running(server, hub, registry, tlsConfig != null);
     }
 
     private TokenVerifier verifier() throws Exception {
