@@ -2,7 +2,8 @@ package io.duplex.hub.security;
 
 /**
  * A token was refused. {@link #reason()} is stable and meant for code (metrics, close codes); the message is a
- * sentence meant for people and may change. Messages never contain the token or key material.
+ * sentence meant for people and may change. Messages never quote the token whole (it is a credential) nor
+ * any key material.
  */
 public final class AuthException extends Exception {
     private static final long serialVersionUID = 1L;

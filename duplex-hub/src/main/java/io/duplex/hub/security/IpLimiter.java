@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Memory: an address is tracked while it has open connections or its attempt bucket is not yet full again
  * (at most {@code attemptBurst / attemptsPerSecond} seconds after its last attempt). Entries past that are
  * idle: a fresh entry would behave the same, so they are dropped, at once when the last connection is
- * released with a full bucket, otherwise by a sweep that {@link #tryAdmit} runs every {@code max(1024, size)}
- * attempts (amortised O(1) per attempt). Memory is thus bounded by the active addresses, not by every address
+ * released with a full bucket, otherwise by a sweep that {@link #tryAdmit} runs every {@code max(1024, n)}
+ * attempts, n being the entries the previous sweep left (amortised O(1) per attempt: a sweep visits at most n
+ * plus the attempts since). Memory is thus bounded by the active addresses, not by every address
  * ever seen. {@link #sweep} can also be called from a timer.
  *
  * <p>IPv6: a single host often owns a whole /64, so per-address limits are easy to dodge with many addresses.
@@ -44,6 +45,8 @@ public final class IpLimiter {
     private final int ipv6PrefixBits;
     private final ConcurrentHashMap<InetAddress, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong attemptsSinceSweep = new AtomicLong();
+    /** Attempts between sweeps: as many as entries were left by the last one, so sweeping stays amortised O(1). */
+    private volatile int sweepInterval = MIN_SWEEP_INTERVAL;
 
     /**
      * Limits per exact address. Any argument {@code <= 0} turns its check off (both attempt arguments must
@@ -74,7 +77,7 @@ public final class IpLimiter {
             return e.isIdle(nowNanos) ? null : e;
         });
         long attempts = attemptsSinceSweep.incrementAndGet();
-        if (attempts >= Math.max(MIN_SWEEP_INTERVAL, entries.size()) && attemptsSinceSweep.compareAndSet(attempts, 0)) {
+        if (attempts >= sweepInterval && attemptsSinceSweep.compareAndSet(attempts, 0)) {
             sweep(nowNanos);
         }
         return outcome[0];
@@ -101,7 +104,9 @@ public final class IpLimiter {
         for (InetAddress ip : entries.keySet()) {
             entries.computeIfPresent(ip, (k, e) -> e.isIdle(nowNanos) ? null : e);
         }
-        return entries.size();
+        int left = entries.size();
+        sweepInterval = Math.max(MIN_SWEEP_INTERVAL, left);
+        return left;
     }
 
     /** Addresses (or IPv6 prefixes) tracked now; for metrics and tests. */
