@@ -9,6 +9,7 @@ import io.duplex.hub.protocol.ErrorCode;
 import io.duplex.hub.protocol.ProtocolException;
 import io.duplex.hub.protocol.Replies;
 import io.duplex.hub.protocol.Request;
+import io.duplex.hub.protocol.Utf8;
 import io.duplex.hub.security.AuthException;
 import io.duplex.hub.security.Principal;
 import io.duplex.hub.security.TokenBucket;
@@ -261,7 +262,7 @@ public final class HubSession {
             fail(r.id(), ErrorCode.TOO_LARGE, "info is larger than " + hub.config().maxInfoBytes() + " bytes");
             return;
         }
-        Subscription s = new Subscription(this, r.topic(), r.joinLeave(), new Member(id, principal.userId(), r.info()));
+        Subscription s = new Subscription(this, r.topic(), r.joinLeave(), new Member(id, principal.userId(), principal.info(), r.info()));
         try {
             hub.local().add(s);
         } catch (TopicLimitException e) {
@@ -355,7 +356,7 @@ public final class HubSession {
             fail(r.id(), ErrorCode.FORBIDDEN, "not allowed to publish to " + r.topic());
             return;
         }
-        int size = r.binary() != null ? r.binary().length : r.json().length();
+        int size = r.binary() != null ? r.binary().length : Utf8.length(r.json());
         if (size > hub.config().maxPublicationBytes()) {
             fail(r.id(), ErrorCode.TOO_LARGE, "data of " + size + " bytes exceeds the limit of "
                     + hub.config().maxPublicationBytes());

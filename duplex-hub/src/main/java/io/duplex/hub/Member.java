@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param client the session's id, unique per connection
  * @param user the user id from its token, or null for an anonymous client
+ * @param userInfo the token's {@code info} claim (vouched for by whoever signed the token), or null
  * @param info what the client said about itself when subscribing (at most {@link HubConfig#maxInfoBytes()}
  *     of JSON), or null
  */
-public record Member(String client, String user, JsonNode info) {}
+public record Member(String client, String user, JsonNode userInfo, JsonNode info) {}

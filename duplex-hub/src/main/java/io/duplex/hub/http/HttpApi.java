@@ -12,6 +12,7 @@ import io.duplex.hub.protocol.Json;
 import io.duplex.hub.protocol.Replies;
 import io.duplex.hub.protocol.RequestDecoder;
 import io.duplex.hub.protocol.Topics;
+import io.duplex.hub.protocol.Utf8;
 import io.duplex.net.HttpExchange;
 import io.duplex.net.HttpHandler;
 import io.duplex.net.WebSocketServer;
@@ -116,7 +117,7 @@ public final class HttpApi {
                     throw new BadRequest(ErrorCode.BAD_REQUEST, "field 'data' is required");
                 }
                 String json = data.toString();
-                checkSize(json.length());
+                checkSize(Utf8.length(json));
                 JsonNode k = root.get("key");
                 if (k != null && !k.isNull() && !k.isTextual()) {
                     throw new BadRequest(ErrorCode.BAD_REQUEST, "field 'key' must be a string");

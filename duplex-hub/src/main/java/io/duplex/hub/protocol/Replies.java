@@ -43,6 +43,9 @@ public final class Replies {
         if (m.user() != null) {
             n.put("user", m.user());
         }
+        if (m.userInfo() != null) {
+            n.set("user_info", m.userInfo());
+        }
         if (m.info() != null) {
             n.set("info", m.info());
         }

@@ -1,0 +1,75 @@
+package io.duplex.hub.testing;
+
+import io.duplex.hub.Hub;
+import io.duplex.hub.HubConfig;
+import io.duplex.hub.http.HttpApi;
+import io.duplex.hub.security.TokenVerifier;
+import io.duplex.hub.ws.HubEndpoint;
+import io.duplex.net.WebSocketServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A hub behind a real WebSocket server on 127.0.0.1 and a free port, as an embedder would assemble it:
+ * {@code /ws} for sessions, the HTTP API with key {@link #API_KEY}. Closing stops both.
+ */
+public final class HubServer implements AutoCloseable {
+    public static final String API_KEY = "test-api-key-0123456789";
+
+    private final Hub hub;
+    private final WebSocketServer server;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private HubServer(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops)
+            throws Exception {
+        hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
+        WebSocketServer.Builder b = WebSocketServer.builder().host("127.0.0.1").port(0).loops(loops)
+                .endpoint("/ws", HubEndpoint.create(hub, options));
+        new HttpApi(hub, API_KEY).mount(b);
+        server = b.start();
+    }
+
+    public static HubServer start() throws Exception {
+        return start(HubConfig.defaults(), HubEndpoint.Options.defaults(), null, 2);
+    }
+
+    public static HubServer start(HubConfig config) throws Exception {
+        return start(config, HubEndpoint.Options.defaults(), null, 2);
+    }
+
+    public static HubServer start(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops)
+            throws Exception {
+        return new HubServer(config, options, verifier, loops);
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public WebSocketServer server() {
+        return server;
+    }
+
+    public SimpleMeterRegistry registry() {
+        return registry;
+    }
+
+    public URI uri() {
+        return URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+    }
+
+    public URI http(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
+    }
+
+    public ProtocolClient client() throws Exception {
+        return ProtocolClient.connect(uri());
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.shutdown(Duration.ofSeconds(5)).get();
+        hub.close();
+    }
+}
