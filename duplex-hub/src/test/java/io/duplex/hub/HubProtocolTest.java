@@ -169,6 +169,60 @@ class HubProtocolTest {
     }
 
     @Test
+    void anAbruptDisconnectLeavesPresenceToo() throws Exception {
+        try (ProtocolClient watcher = server.client()) {
+            ObjectNode s = watcher.request("subscribe");
+            s.put("topic", "t.reset").put("join_leave", true);
+            watcher.ack(s);
+            watcher.next("join");
+            ProtocolClient guest = server.client();
+            guest.subscribe("t.reset");
+            watcher.next("join");
+            guest.socket().terminate();
+            assertThat(watcher.next("leave").path("member").path("client").asText()).isEqualTo(guest.clientId());
+            ObjectNode p = watcher.request("presence");
+            p.put("topic", "t.reset");
+            assertThat(watcher.ack(p).path("count").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void batchesAreCutAtTheirMaximumSize() throws Exception {
+        try (HubServer small = HubServer.start(HubConfig.defaults().withBatching(true, 1000, Duration.ZERO)
+                .withRates(0, 0, 0, 0, 20));
+             ProtocolClient c = small.client()) {
+            c.subscribe("t.batch");
+            StringBuilder sb = new StringBuilder();
+            for (int i = 1; i <= 50; i++) {
+                sb.append("{\"type\":\"publish\",\"topic\":\"t.batch\",\"data\":\"").append("y".repeat(90))
+                        .append("\"}\n");
+            }
+            int before = c.frameSizes().size();
+            c.send(sb.toString());
+            for (int i = 1; i <= 50; i++) {
+                assertThat(c.next("pub").path("offset").asLong()).isEqualTo(i);
+            }
+            List<Integer> frames = c.frameSizes().subList(before, c.frameSizes().size());
+            assertThat(frames.size()).isBetween(2, 49);
+            // A frame grows past the limit by at most one message (about 150 bytes here).
+            assertThat(frames).allMatch(n -> n < 1000 + 200);
+        }
+    }
+
+    @Test
+    void withoutBatchingEveryMessageHasItsOwnFrame() throws Exception {
+        try (HubServer plain = HubServer.start(HubConfig.defaults().withBatching(false, 1000, Duration.ZERO));
+             ProtocolClient c = plain.client()) {
+            int before = c.frameSizes().size();
+            c.send("{\"type\":\"ping\",\"id\":1}\n{\"type\":\"ping\",\"id\":2}\n{\"type\":\"ping\",\"id\":3}");
+            for (int i = 1; i <= 3; i++) {
+                assertThat(c.next().path("id").asInt()).isEqualTo(i);
+            }
+            assertThat(c.frameSizes().size() - before).isEqualTo(3);
+        }
+    }
+
+    @Test
     void historyWithAndWithoutSinceAndOfAnUnknownTopic() throws Exception {
         try (ProtocolClient c = server.client()) {
             for (int i = 1; i <= 5; i++) {
