@@ -1,0 +1,74 @@
+package io.duplex.server;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Finds the clients in {@code interop/} that were written by others (Node with the {@code ws} package, the
+ * system's Python {@code websockets}). The rule is duplex-net's interop rule: a missing one fails the test when
+ * {@code CI=true}, since CI must run every client, and skips it loudly elsewhere.
+ *
+ * <p>Thread-safety: stateless.
+ */
+final class ForeignClients {
+    /** The Debian interpreter that has python3-websockets; the first python3 on PATH may be another. */
+    static final String PYTHON = "/usr/bin/python3";
+
+    private ForeignClients() {}
+
+    static void requireNodeWs() {
+        assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
+        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/ws/package.json")),
+                "interop/node_modules/ws is missing: run `npm ci --prefix interop`");
+    }
+
+    static void requirePythonWebsockets() {
+        assumeOrFailInCi(runs(List.of(PYTHON, "-c", "import websockets")),
+                PYTHON + " cannot import websockets: install the Debian package python3-websockets");
+    }
+
+    /** The repository's {@code interop/} folder, found upwards from the working directory. */
+    static Path interopDir() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("interop/package.json"))) {
+                return p.resolve("interop");
+            }
+        }
+        throw new IllegalStateException("no interop/package.json above " + Path.of("").toAbsolutePath());
+    }
+
+    private static void assumeOrFailInCi(boolean condition, String reason) {
+        if (condition) {
+            return;
+        }
+        if ("true".equals(System.getenv("CI"))) {
+            fail("CI=true, so this interop test may not be skipped: " + reason);
+        }
+        System.err.println("\n*** SKIPPED interop test: " + reason + " (it fails instead when CI=true) ***\n");
+        Assumptions.abort("SKIPPED: " + reason);
+    }
+
+    /** True when the command exits 0 within 10 s. */
+    private static boolean runs(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
