@@ -21,5 +21,9 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
             .configure(JsonParser.Feature.INCLUDE_SOURCE_IN_LOCATION, false);
 
+    /** Without duplicate detection: only to find the id of a message refused for a repeated key. */
+    static final ObjectMapper LENIENT = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build());
+
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 }

@@ -38,7 +38,7 @@ public final class RequestDecoder {
         try {
             root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "not valid JSON: " + e.getOriginalMessage(), 0);
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, invalidJson(e), idDespite(text));
         }
         if (root == null || !root.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message must be a JSON object", 0);
@@ -152,6 +152,34 @@ public final class RequestDecoder {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "binary frame's " + what + " is not valid UTF-8", id);
         }
         return s;
+    }
+
+    /** "not valid JSON at line 1, column 9: ..." without the parser's internal notes. */
+    private static String invalidJson(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        int cut = m.indexOf(" (start marker");
+        if (cut < 0) {
+            cut = m.indexOf("\n");
+        }
+        if (cut > 0) {
+            m = m.substring(0, cut);
+        }
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        return at == null ? "not valid JSON: " + m
+                : "not valid JSON at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + m;
+    }
+
+    /**
+     * The id of a message refused as JSON, when a lenient reading still finds a valid one (a repeated key is
+     * the usual case): the client can then match the error to its request.
+     */
+    private static long idDespite(String text) {
+        try {
+            JsonNode lenient = Json.LENIENT.readTree(text);
+            return lenient != null && lenient.isObject() ? id(lenient) : 0;
+        } catch (JsonProcessingException | ProtocolException e) {
+            return 0;
+        }
     }
 
     private static long id(JsonNode root) throws ProtocolException {
