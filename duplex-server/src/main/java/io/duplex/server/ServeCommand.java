@@ -33,7 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code /api/}, {@code /health} and Prometheus {@code /metrics}. Runs until SIGINT/SIGTERM, then closes every
  * session with 1001.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = {"Run the real-time messaging server: the JSON protocol on ws://HOST:PORT/ws "
                 + "(docs/protocol.md), the HTTP API on /api/, /health and /metrics.",
                 "Every option can also come from the environment (DUPLEX_HISTORY_SIZE for --history-size) or a "
