@@ -56,6 +56,9 @@ public final class HubSession {
     private int strikes;
     private Timeout expiryTimer;
     private boolean closed;
+    /** Why the server is ending the session (code and reason), when it is: the transport may only report 1006. */
+    private int endingCode;
+    private String endingReason;
 
     // Outgoing batch: Publications and byte[] lines, in order.
     private final ArrayList<Object> pending = new ArrayList<>();
@@ -619,6 +622,11 @@ public final class HubSession {
     private void result(SendResult r, int bytes) {
         if (r == SendResult.DROPPED) {
             hub.metrics().dropped();
+            if (endingCode == 0 && !transport.isOpen()) {
+                // The slow-consumer policy is closing the connection (RFC 6455 7.4.1: 1008, policy violation).
+                endingCode = 1008;
+                endingReason = "slow consumer";
+            }
         } else if (r != SendResult.CLOSED) {
             hub.metrics().sent(bytes);
         }
@@ -630,6 +638,10 @@ public final class HubSession {
     public void close(int code, String reason) {
         if (closed) {
             return;
+        }
+        if (endingCode == 0) {
+            endingCode = code;
+            endingReason = reason;
         }
         flush();
         transport.close(code, reason);
@@ -649,7 +661,12 @@ public final class HubSession {
             end(s);
         }
         subs.clear();
-        hub.sessionEnded(this, code, reason);
+        if (code == 1006 && endingCode != 0) {
+            // Our close frame got no answer in time: report why we closed, not only that it ended abruptly.
+            hub.sessionEnded(this, endingCode, endingReason + " (no close reply: 1006)");
+        } else {
+            hub.sessionEnded(this, code, reason);
+        }
     }
 
     String remote() {

@@ -27,6 +27,9 @@ public interface SessionTransport {
     /** Ends the transport with this close code and reason (WebSocket semantics; other transports map it). */
     void close(int code, String reason);
 
+    /** False once the transport is closing or closed. */
+    boolean isOpen();
+
     /** Bytes queued for the client but not yet written. */
     long bufferedAmount();
 

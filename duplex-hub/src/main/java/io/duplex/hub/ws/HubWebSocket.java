@@ -82,6 +82,11 @@ final class HubWebSocket implements WebSocketListener, SessionTransport {
     }
 
     @Override
+    public boolean isOpen() {
+        return ws.isOpen();
+    }
+
+    @Override
     public long bufferedAmount() {
         return ws.bufferedAmount();
     }
