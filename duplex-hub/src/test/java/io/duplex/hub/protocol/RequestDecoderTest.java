@@ -9,6 +9,7 @@ import io.duplex.hub.StreamPosition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,8 +32,12 @@ class RequestDecoderTest {
     }
 
     private static ProtocolException refusal(String json) {
-        ProtocolException e = catchThrowableOfType(() -> DECODER.decode(json), ProtocolException.class);
-        assertThat(e).as("refusal of %s", json).isNotNull();
+        return refusal(() -> DECODER.decode(json), json);
+    }
+
+    private static ProtocolException refusal(ThrowingCallable decoding, String input) {
+        ProtocolException e = catchThrowableOfType(decoding, ProtocolException.class);
+        assertThat(e).as("refusal of %s", input).isNotNull();
         assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
         return e;
     }
@@ -366,9 +371,7 @@ class RequestDecoderTest {
     }
 
     private static void binaryRefused(String hex, String message, long id) {
-        ProtocolException e = catchThrowableOfType(() -> DECODER.decodeBinary(hex(hex)), ProtocolException.class);
-        assertThat(e).as("refusal of %s", hex).isNotNull();
-        assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+        ProtocolException e = refusal(() -> DECODER.decodeBinary(hex(hex)), hex);
         assertThat(e.getMessage()).isEqualTo(message);
         assertThat(e.id()).isEqualTo(id);
     }
@@ -458,8 +461,7 @@ class RequestDecoderTest {
         byte[] ok = BinaryFrames.publish(12, "t", "k".repeat(128), false, new byte[0]);
         assertThat(DECODER.decodeBinary(ByteBuffer.wrap(ok)).key()).isEqualTo("k".repeat(128));
         byte[] over = BinaryFrames.publish(12, "t", "k".repeat(129), false, new byte[0]);
-        ProtocolException e = catchThrowableOfType(() -> DECODER.decodeBinary(ByteBuffer.wrap(over)),
-                ProtocolException.class);
+        ProtocolException e = refusal(() -> DECODER.decodeBinary(ByteBuffer.wrap(over)), "a key of 129 bytes");
         assertThat(e.getMessage()).isEqualTo("binary frame's key is longer than 128 characters");
         assertThat(e.id()).isEqualTo(12);
     }
