@@ -39,6 +39,9 @@ public final class RequestDecoder {
             root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, invalidJson(e), idDespite(text));
+        } catch (NumberFormatException e) {
+            // Jackson's BigDecimal reading (see Json) refuses an exponent beyond the int range this way.
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "not valid JSON: a number is out of range", 0);
         }
         if (root == null || !root.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "a message must be a JSON object", 0);
@@ -67,8 +70,14 @@ public final class RequestDecoder {
                 if (data == null) {
                     throw new ProtocolException(ErrorCode.BAD_REQUEST, "field 'data' is required", id);
                 }
-                return new Request.Publish(id, topic, data.toString(), null, key(root, id),
-                        bool(root, "exclude_self", id));
+                String json = data.toString();
+                if (!Utf8.wellFormed(json)) {
+                    // "\ud800" is valid JSON but has no UTF-8 form: encoding the pub message would fail later,
+                    // on the delivery path, instead of here with an answer to the publisher.
+                    throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                            "field 'data' contains an unpaired surrogate (no UTF-8 form)", id);
+                }
+                return new Request.Publish(id, topic, json, null, key(root, id), bool(root, "exclude_self", id));
             }
             case "presence" -> {
                 known(root, TOPIC_ONLY, type, id);
@@ -112,7 +121,7 @@ public final class RequestDecoder {
      * length and topic, key length and key, then the data to the end of the frame. {@code frame} is consumed.
      */
     public Request.Publish decodeBinary(ByteBuffer frame) throws ProtocolException {
-        if (frame.remaining() < 8) {
+        if (!frame.hasRemaining()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "binary frame shorter than its 8-byte minimum", 0);
         }
         int kind = frame.get() & 0xff;
@@ -120,8 +129,13 @@ public final class RequestDecoder {
             throw new ProtocolException(ErrorCode.BAD_REQUEST,
                     "unknown binary frame kind 0x" + Integer.toHexString(kind) + " (0x02 is publish)", 0);
         }
+        // docs/protocol.md: a malformed frame is answered "with the id when the frame was long enough to hold one".
+        long id = frame.remaining() >= 5 ? frame.getInt(frame.position() + 1) & 0xffffffffL : 0;
+        if (frame.remaining() < 7) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "binary frame shorter than its 8-byte minimum", id);
+        }
         int flags = frame.get() & 0xff;
-        long id = frame.getInt() & 0xffffffffL;
+        frame.getInt();
         if ((flags & ~BinaryFrames.FLAG_EXCLUDE_SELF) != 0) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "unknown flag bits 0x" + Integer.toHexString(flags), id);
         }
@@ -134,6 +148,11 @@ public final class RequestDecoder {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "binary frame ends before its key length", id);
         }
         String key = shortString(frame, "key", id);
+        if (key.length() > MAX_KEY_LENGTH) {
+            // The length byte allows 255 bytes; the protocol allows the same 1 to 128 characters as in JSON.
+            throw new ProtocolException(ErrorCode.BAD_REQUEST,
+                    "binary frame's key is longer than " + MAX_KEY_LENGTH + " characters", id);
+        }
         byte[] data = new byte[frame.remaining()];
         frame.get(data);
         return new Request.Publish(id, topic, null, data, key.isEmpty() ? null : key,
@@ -157,6 +176,9 @@ public final class RequestDecoder {
     /** "not valid JSON at line 1, column 9: ..." without the parser's internal notes. */
     private static String invalidJson(JsonProcessingException e) {
         String m = e.getOriginalMessage();
+        if (m.startsWith("Trailing token")) {
+            m = "more than one JSON value (separate messages with a line feed)";
+        }
         int cut = m.indexOf(" (start marker");
         if (cut < 0) {
             cut = m.indexOf("\n");
@@ -177,7 +199,7 @@ public final class RequestDecoder {
         try {
             JsonNode lenient = Json.LENIENT.readTree(text);
             return lenient != null && lenient.isObject() ? id(lenient) : 0;
-        } catch (JsonProcessingException | ProtocolException e) {
+        } catch (JsonProcessingException | ProtocolException | RuntimeException e) {
             return 0;
         }
     }

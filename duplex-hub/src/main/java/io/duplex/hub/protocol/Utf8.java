@@ -23,4 +23,18 @@ public final class Utf8 {
         }
         return bytes;
     }
+
+    /** Whether {@code s} has a UTF-8 form: every surrogate is half of a high-low pair. */
+    public static boolean wellFormed(CharSequence s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
 }
