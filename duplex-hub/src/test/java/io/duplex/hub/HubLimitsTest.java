@@ -185,6 +185,8 @@ class HubLimitsTest {
 
             assertThat(other.ack(other.request("ping")).path("type").asText()).isEqualTo("ack");
         }
+        // Refusals after the decision to close are not counted: the session no longer reads what comes.
+        assertThat(count("duplex.rate.limited", "limit", "messages")).isEqualTo(4.0);
         assertThat(count("duplex.sessions.closed", "code", "1008")).isEqualTo(1.0);
     }
 
