@@ -133,7 +133,12 @@ public final class HubSession {
 
     /** Loop thread: a text frame, one or more JSON messages separated by '\n' (empty lines are skipped). */
     public void onText(String frame) {
-        if (closed || closing || !admitBytes(frame.length(), peekId(frame))) {
+        if (closed || closing) {
+            return;
+        }
+        // The limit is on what the client sent: UTF-8 bytes, not UTF-16 characters (up to 3 bytes each).
+        int bytes = Utf8.length(frame);
+        if (!admitBytes(bytes, peekId(frame))) {
             return;
         }
         int count = 0;
@@ -157,7 +162,7 @@ public final class HubSession {
         if (count == 0 && !closed && !closing) {
             fail(0, ErrorCode.BAD_REQUEST, "empty message");
         }
-        hub.metrics().received(count, frame.length());
+        hub.metrics().received(count, bytes);
     }
 
     /** Loop thread: a binary frame (a binary publish). */

@@ -211,4 +211,20 @@ class HubLimitsTest {
         }
         assertThat(count("duplex.rate.limited", "limit", "bytes")).isEqualTo(1.0);
     }
+
+    @Test
+    void textIsCountedInUtf8BytesNotCharacters() throws Exception {
+        // 200 bytes at once: 80 two-byte characters plus the request around them are about 130 characters but
+        // over 200 bytes, which is what the client sent on the wire.
+        hub(HubConfig.defaults().withRates(0, 0, 10, 200, 20), HubEndpoint.Options.defaults());
+        try (ProtocolClient c = server.client()) {
+            ObjectNode publish = c.request("publish");
+            publish.put("topic", "t");
+            publish.put("data", "\u00e9".repeat(80));
+            assertThat(publish.toString().length()).isLessThan(200);
+            JsonNode answer = c.call(publish);
+            assertThat(answer.path("code").asText()).isEqualTo("rate_limited");
+        }
+        assertThat(server.registry().find("duplex.bytes.in").counter().count()).isZero();
+    }
 }
