@@ -73,11 +73,6 @@ class HubAuthTest {
         assertThat(c.welcome().path("expires_at").asLong()).isEqualTo(IN_AN_HOUR.toEpochMilli());
     }
 
-    private double count(String meter, String tag, String value) {
-        var c = server.registry().find(meter).tag(tag, value).counter();
-        return c == null ? 0 : c.count();
-    }
-
     // ---------------------------------------------------------------- accepted tokens
 
     @Test
@@ -157,8 +152,8 @@ class HubAuthTest {
         assertThat(t).isInstanceOf(HandshakeException.class);
         assertThat(((HandshakeException) t).status()).isEqualTo(401);
 
-        assertThat(count("duplex.auth.rejections", "reason", reason)).isEqualTo(2.0);
-        assertThat(count("duplex.handshake.failures", "reason", "unauthorized")).isEqualTo(2.0);
+        assertThat(server.count("duplex.auth.rejections", "reason", reason)).isEqualTo(2.0);
+        assertThat(server.count("duplex.handshake.failures", "reason", "unauthorized")).isEqualTo(2.0);
         assertThat(server.hub().sessionCount()).isZero();
     }
 
@@ -177,7 +172,7 @@ class HubAuthTest {
             UpgradeProbe.Response r = UpgradeProbe.upgrade(server.uri(), "Authorization: Bearer " + token);
             assertThat(r.status()).isEqualTo(401);
         }
-        assertThat(count("duplex.auth.rejections", "reason", "unsupported_algorithm")).isEqualTo(2.0);
+        assertThat(server.count("duplex.auth.rejections", "reason", "unsupported_algorithm")).isEqualTo(2.0);
     }
 
     @Test
@@ -187,7 +182,7 @@ class HubAuthTest {
         assertThat(r.status()).isEqualTo(401);
         assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"duplex\"");
         assertThat(r.body()).contains("token");
-        assertThat(count("duplex.auth.rejections", "reason", "missing")).isEqualTo(1.0);
+        assertThat(server.count("duplex.auth.rejections", "reason", "missing")).isEqualTo(1.0);
     }
 
     @Test

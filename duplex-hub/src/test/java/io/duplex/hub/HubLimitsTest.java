@@ -46,11 +46,6 @@ class HubLimitsTest {
         return server;
     }
 
-    private double count(String meter, String tag, String value) {
-        var c = server.registry().find(meter).tag(tag, value).counter();
-        return c == null ? 0 : c.count();
-    }
-
     /** Waits, bounded, for state the server changes on its own thread after the client has seen the event. */
     private static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + ProtocolClient.WAIT.toNanos();
@@ -79,7 +74,7 @@ class HubLimitsTest {
         Throwable t = ProtocolClient.connectFailure(server.uri(), ClientOptions.DEFAULTS.withOrigin("null"));
         assertThat(((HandshakeException) t).status()).isEqualTo(403);
 
-        assertThat(count("duplex.handshake.failures", "reason", "origin")).isEqualTo(3.0);
+        assertThat(server.count("duplex.handshake.failures", "reason", "origin")).isEqualTo(3.0);
         assertThat(server.hub().sessionCount()).isZero();
     }
 
@@ -97,8 +92,8 @@ class HubLimitsTest {
         assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(1L, 10L);
         assertThat(r.body()).contains("too many connection attempts");
 
-        assertThat(count("duplex.rate.limited", "limit", "ip_attempts")).isEqualTo(1.0);
-        assertThat(count("duplex.handshake.failures", "reason", "rate_limited")).isEqualTo(1.0);
+        assertThat(server.count("duplex.rate.limited", "limit", "ip_attempts")).isEqualTo(1.0);
+        assertThat(server.count("duplex.handshake.failures", "reason", "rate_limited")).isEqualTo(1.0);
     }
 
     @Test
@@ -111,7 +106,7 @@ class HubLimitsTest {
             UpgradeProbe.Response refused = UpgradeProbe.upgrade(server.uri());
             assertThat(refused.status()).isEqualTo(429);
             assertThat(refused.body()).contains("too many open connections");
-            assertThat(count("duplex.rate.limited", "limit", "ip_concurrent")).isEqualTo(1.0);
+            assertThat(server.count("duplex.rate.limited", "limit", "ip_concurrent")).isEqualTo(1.0);
 
             a.close();
             await(() -> limiter.concurrent(LOOPBACK) == 1, "the closed session's slot is released");
@@ -146,7 +141,7 @@ class HubLimitsTest {
                 ClientOptions.DEFAULTS.withHeader("Authorization", "Bearer " + token))) {
             assertThat(c.welcome().path("user").asText()).isEqualTo("alice");
         }
-        assertThat(count("duplex.auth.rejections", "reason", "malformed")).isEqualTo(3.0);
+        assertThat(server.count("duplex.auth.rejections", "reason", "malformed")).isEqualTo(3.0);
     }
 
     // ---------------------------------------------------------------- per session
@@ -186,8 +181,8 @@ class HubLimitsTest {
             assertThat(other.ack(other.request("ping")).path("type").asText()).isEqualTo("ack");
         }
         // Refusals after the decision to close are not counted: the session no longer reads what comes.
-        assertThat(count("duplex.rate.limited", "limit", "messages")).isEqualTo(4.0);
-        assertThat(count("duplex.sessions.closed", "code", "1008")).isEqualTo(1.0);
+        assertThat(server.count("duplex.rate.limited", "limit", "messages")).isEqualTo(4.0);
+        assertThat(server.count("duplex.sessions.closed", "code", "1008")).isEqualTo(1.0);
     }
 
     @Test
@@ -209,7 +204,7 @@ class HubLimitsTest {
             // Small requests still fit what is left.
             assertThat(c.ack(c.request("ping")).path("type").asText()).isEqualTo("ack");
         }
-        assertThat(count("duplex.rate.limited", "limit", "bytes")).isEqualTo(1.0);
+        assertThat(server.count("duplex.rate.limited", "limit", "bytes")).isEqualTo(1.0);
     }
 
     @Test
