@@ -59,6 +59,12 @@ public final class HubSession {
     /** Why the server is ending the session (code and reason), when it is: the transport may only report 1006. */
     private int endingCode;
     private String endingReason;
+    /**
+     * The session has sent its close and waits for the transport to end: input is discarded from then on
+     * (RFC 6455 section 5.5.1 lets an endpoint discard data after its Close), so nothing is carried out,
+     * answered or counted after the decision to close.
+     */
+    private boolean closing;
 
     // Outgoing batch: Publications and byte[] lines, in order.
     private final ArrayList<Object> pending = new ArrayList<>();
@@ -130,12 +136,17 @@ public final class HubSession {
 
     /** Loop thread: a text frame, one or more JSON messages separated by '\n' (empty lines are skipped). */
     public void onText(String frame) {
-        if (closed || !admitBytes(frame.length(), peekId(frame))) {
+        if (closed || closing) {
+            return;
+        }
+        // The limit is on what the client sent: UTF-8 bytes, not UTF-16 characters (up to 3 bytes each).
+        int bytes = Utf8.length(frame);
+        if (!admitBytes(bytes, peekId(frame))) {
             return;
         }
         int count = 0;
         int start = 0;
-        while (start <= frame.length() && !closed) {
+        while (start <= frame.length() && !closed && !closing) {
             int nl = frame.indexOf('\n', start);
             int end = nl < 0 ? frame.length() : nl;
             if (end > start && !frame.substring(start, end).isBlank()) {
@@ -151,15 +162,15 @@ public final class HubSession {
             }
             start = end + 1;
         }
-        if (count == 0 && !closed) {
+        if (count == 0 && !closed && !closing) {
             fail(0, ErrorCode.BAD_REQUEST, "empty message");
         }
-        hub.metrics().received(count, frame.length());
+        hub.metrics().received(count, bytes);
     }
 
     /** Loop thread: a binary frame (a binary publish). */
     public void onBinary(ByteBuffer frame) {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         int bytes = frame.remaining();
@@ -636,13 +647,14 @@ public final class HubSession {
 
     /** Closes the session and its transport. Loop thread. */
     public void close(int code, String reason) {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
         if (endingCode == 0) {
             endingCode = code;
             endingReason = reason;
         }
+        closing = true;
         flush();
         transport.close(code, reason);
     }

@@ -24,21 +24,24 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 
-/** Keys and signed tokens for the security tests. Keys are made once per JVM (RSA generation is slow). */
-final class TestTokens {
-    static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
-    static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    static final KeyPair RSA = generate("RSA", 2048);
-    static final KeyPair EC = ec("secp256r1");
-    static final KeyPair EC_OTHER = ec("secp256r1");
+/**
+ * Keys and signed tokens for the security tests and the hub's end-to-end tests. Keys are made once per JVM (RSA
+ * generation is slow).
+ */
+public final class TestTokens {
+    public static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+    public static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    public static final KeyPair RSA = generate("RSA", 2048);
+    public static final KeyPair EC = ec("secp256r1");
+    public static final KeyPair EC_OTHER = ec("secp256r1");
 
     private TestTokens() {}
 
-    static JWTClaimsSet.Builder claims(String subject) {
+    public static JWTClaimsSet.Builder claims(String subject) {
         return new JWTClaimsSet.Builder().subject(subject);
     }
 
-    static String sign(JWSAlgorithm algorithm, String kid, JWTClaimsSet claims, JWSSigner signer) {
+    public static String sign(JWSAlgorithm algorithm, String kid, JWTClaimsSet claims, JWSSigner signer) {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(kid).build(), claims);
         try {
             jwt.sign(signer);
@@ -48,19 +51,19 @@ final class TestTokens {
         return jwt.serialize();
     }
 
-    static String hs256(JWTClaimsSet claims) {
+    public static String hs256(JWTClaimsSet claims) {
         return sign(JWSAlgorithm.HS256, null, claims, mac(SECRET));
     }
 
-    static String rs256(JWTClaimsSet claims) {
+    public static String rs256(JWTClaimsSet claims) {
         return sign(JWSAlgorithm.RS256, null, claims, new RSASSASigner(RSA.getPrivate()));
     }
 
-    static String es256(String kid, KeyPair pair, JWTClaimsSet claims) {
+    public static String es256(String kid, KeyPair pair, JWTClaimsSet claims) {
         return sign(JWSAlgorithm.ES256, kid, claims, signer(pair.getPrivate()));
     }
 
-    static JWSSigner mac(byte[] secret) {
+    public static JWSSigner mac(byte[] secret) {
         try {
             return new MACSigner(secret);
         } catch (JOSEException e) {
@@ -68,7 +71,7 @@ final class TestTokens {
         }
     }
 
-    static JWSSigner signer(PrivateKey key) {
+    public static JWSSigner signer(PrivateKey key) {
         return key instanceof ECPrivateKey ec ? ecSigner(ec) : new RSASSASigner(key);
     }
 
@@ -80,17 +83,17 @@ final class TestTokens {
         }
     }
 
-    static Date date(Instant instant) {
+    public static Date date(Instant instant) {
         return Date.from(instant);
     }
 
-    static Path writePem(Path dir, String label, byte[] der) {
+    public static Path writePem(Path dir, String label, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return write(dir.resolve(label.replace(' ', '-').toLowerCase() + ".pem"),
                 "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n");
     }
 
-    static Path write(Path file, String text) {
+    public static Path write(Path file, String text) {
         try {
             return Files.writeString(file, text);
         } catch (IOException e) {
@@ -98,7 +101,7 @@ final class TestTokens {
         }
     }
 
-    static String base64url(String json) {
+    public static String base64url(String json) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -112,7 +115,7 @@ final class TestTokens {
         }
     }
 
-    static KeyPair ec(String curve) {
+    public static KeyPair ec(String curve) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec(curve));

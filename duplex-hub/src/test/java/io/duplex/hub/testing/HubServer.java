@@ -55,6 +55,12 @@ public final class HubServer implements AutoCloseable {
         return registry;
     }
 
+    /** The count of the counter {@code name} with {@code tag=value}; 0 when nothing was counted yet. */
+    public double count(String name, String tag, String value) {
+        var c = registry.find(name).tag(tag, value).counter();
+        return c == null ? 0 : c.count();
+    }
+
     public URI uri() {
         return URI.create("ws://127.0.0.1:" + server.port() + "/ws");
     }
