@@ -117,6 +117,9 @@ public final class HttpApi {
                     throw new BadRequest(ErrorCode.BAD_REQUEST, "field 'data' is required");
                 }
                 String json = data.toString();
+                if (!Utf8.wellFormed(json)) {
+                    throw new BadRequest(ErrorCode.BAD_REQUEST, "field 'data' contains an unpaired surrogate");
+                }
                 checkSize(Utf8.length(json));
                 JsonNode k = root.get("key");
                 if (k != null && !k.isNull() && !k.isTextual()) {
@@ -129,6 +132,9 @@ public final class HttpApi {
             return;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             error(ex, 400, ErrorCode.BAD_REQUEST, "the body is not valid JSON: " + e.getOriginalMessage());
+            return;
+        } catch (NumberFormatException e) {
+            error(ex, 400, ErrorCode.BAD_REQUEST, "the body is not valid JSON: a number is out of range");
             return;
         }
         f.whenComplete((o, e) -> {

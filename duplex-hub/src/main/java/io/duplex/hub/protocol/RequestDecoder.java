@@ -88,7 +88,7 @@ public final class RequestDecoder {
                 String topic = topic(root, id);
                 int limit = -1;
                 JsonNode l = root.get("limit");
-                if (l != null) {
+                if (l != null && !l.isNull()) {
                     if (!l.canConvertToInt() || !l.isIntegralNumber() || l.intValue() < 0) {
                         throw new ProtocolException(ErrorCode.BAD_REQUEST,
                                 "field 'limit' must be an integer >= 0", id);
@@ -253,7 +253,7 @@ public final class RequestDecoder {
 
     private static boolean bool(JsonNode root, String field, long id) throws ProtocolException {
         JsonNode b = root.get(field);
-        if (b == null) {
+        if (b == null || b.isNull()) {
             return false;
         }
         if (!b.isBoolean()) {

@@ -314,9 +314,24 @@ class RequestDecoderTest {
 
     @Test
     void badLimit() {
-        for (String l : new String[] {"-1", "1.5", "2.0", "\"3\"", "2147483648", "null", "true"}) {
+        for (String l : new String[] {"-1", "1.5", "2.0", "\"3\"", "2147483648", "true"}) {
             refused("{\"type\":\"history\",\"id\":15,\"topic\":\"t\",\"limit\":" + l + "}", LIMIT, 15);
         }
+    }
+
+    /** An optional field given as null counts as absent, for every optional field alike. */
+    @Test
+    void nullOptionalFieldsAreAbsent() throws Exception {
+        assertThat(new RequestDecoder(200).decode("{\"type\":\"history\",\"topic\":\"t\",\"limit\":null,\"since\":null}"))
+                .isEqualTo(new Request.History(0, "t", null, -1));
+        assertThat(new RequestDecoder(200).decode(
+                "{\"type\":\"subscribe\",\"topic\":\"t\",\"recover\":null,\"join_leave\":null,\"info\":null}"))
+                .isEqualTo(new Request.Subscribe(0, "t", null, false, null));
+        Request.Publish p = (Request.Publish) new RequestDecoder(200).decode(
+                "{\"type\":\"publish\",\"topic\":\"t\",\"data\":null,\"key\":null,\"exclude_self\":null}");
+        assertThat(p.json()).isEqualTo("null");
+        assertThat(p.key()).isNull();
+        assertThat(p.excludeSelf()).isFalse();
     }
 
     @Test
