@@ -149,8 +149,8 @@ public final class HubSession {
         while (start <= frame.length() && !closed && !closing) {
             int nl = frame.indexOf('\n', start);
             int end = nl < 0 ? frame.length() : nl;
-            if (end > start && !frame.substring(start, end).isBlank()) {
-                String line = frame.substring(start, end);
+            if (!blank(frame, start, end)) {
+                String line = start == 0 && end == frame.length() ? frame : frame.substring(start, end);
                 count++;
                 if (admitMessage(peekId(line))) {
                     try {
@@ -166,6 +166,15 @@ public final class HubSession {
             fail(0, ErrorCode.BAD_REQUEST, "empty message");
         }
         hub.metrics().received(count, bytes);
+    }
+
+    private static boolean blank(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Character.isWhitespace(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Loop thread: a binary frame (a binary publish). */

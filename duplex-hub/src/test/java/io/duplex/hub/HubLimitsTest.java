@@ -182,7 +182,7 @@ class HubLimitsTest {
         }
         // Refusals after the decision to close are not counted: the session no longer reads what comes.
         assertThat(server.count("duplex.rate.limited", "limit", "messages")).isEqualTo(4.0);
-        assertThat(server.count("duplex.sessions.closed", "code", "1008")).isEqualTo(1.0);
+        assertThat(server.awaitCount("duplex.sessions.closed", "code", "1008", 1.0)).isEqualTo(1.0);
     }
 
     @Test

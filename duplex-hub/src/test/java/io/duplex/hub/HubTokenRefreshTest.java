@@ -79,8 +79,7 @@ class HubTokenRefreshTest {
             assertThat(status.reason()).isEqualTo("token expired");
             assertThat(System.currentTimeMillis() - announcedAt).isGreaterThanOrEqualTo(GRACE.toMillis() - 50);
         }
-        assertThat(server.count("duplex.sessions.closed", "code", "4001"))
-                .isEqualTo(1.0);
+        assertThat(server.awaitCount("duplex.sessions.closed", "code", "4001", 1.0)).isEqualTo(1.0);
     }
 
     @Test

@@ -45,8 +45,7 @@ class SlowConsumerTest {
             }
             assertThat(server.hub().sessionCount()).as("the slow session was closed").isEqualTo(1);
             assertThat(server.registry().get("duplex.slow.consumer.drops").counter().count()).isGreaterThan(0);
-            assertThat(server.registry().get("duplex.sessions.closed").tag("code", "1008").counter().count())
-                    .isEqualTo(1);
+            assertThat(server.awaitCount("duplex.sessions.closed", "code", "1008", 1.0)).isEqualTo(1.0);
             for (int i = n - n % 50 + 1; i <= n; i++) {
                 assertThat(healthy.next("pub").path("offset").asLong()).isEqualTo(i);
             }

@@ -163,7 +163,7 @@ class EchoCommandIT {
     }
 
     /** The launcher's own test: no file under a module's src/main is newer than the jar. */
-    private static boolean isFresh(Path root, Path jar) throws IOException {
+    static boolean isFresh(Path root, Path jar) throws IOException {
         if (!Files.isRegularFile(jar)) {
             return false;
         }

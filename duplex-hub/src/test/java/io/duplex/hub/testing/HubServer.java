@@ -56,6 +56,18 @@ public final class HubServer implements AutoCloseable {
     }
 
     /** The count of the counter {@code name} with {@code tag=value}; 0 when nothing was counted yet. */
+    /**
+     * Waits (up to 10 s) until the counter reaches {@code expected}, then returns its value: meters of a session's
+     * end are updated once the server's side of the close is over, which may come just after the client's.
+     */
+    public double awaitCount(String name, String tag, String value, double expected) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (count(name, tag, value) < expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return count(name, tag, value);
+    }
+
     public double count(String name, String tag, String value) {
         var c = registry.find(name).tag(tag, value).counter();
         return c == null ? 0 : c.count();
