@@ -33,19 +33,21 @@ import picocli.CommandLine.Parameters;
         description = {"Load generator for any WebSocket server.",
             "  echo     N connections keep D messages in flight; throughput, latency, every echo verified",
             "  connect  open C connections (bounded pending handshakes), hold them idle, close them",
-            "  fanout   N subscribers + 1 publisher on /broadcast; deliveries/s and publish-to-receive latency"})
+            "  fanout   N subscribers + 1 publisher on /broadcast; deliveries/s and publish-to-receive latency",
+            "  hub      N subscribers + 1 publisher speaking docs/protocol.md on /ws (duplex serve); deliveries/s,",
+            "           publish-to-delivery latency, offsets checked; --publish-rate 0 holds the sessions idle"})
 public final class BenchCommand implements Callable<Integer> {
 
     /** What to measure. */
-    enum Mode { echo, connect, fanout }
+    enum Mode { echo, connect, fanout, hub }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "echo, connect or fanout")
+    @Parameters(index = "0", description = "echo, connect, fanout or hub")
     Mode mode;
 
-    @Option(names = "--url", required = true, description = "ws:// URL of the server (fanout: path /broadcast unless given)")
+    @Option(names = "--url", required = true, description = "ws:// URL of the server (fanout: path /broadcast, hub: /ws, unless given)")
     URI url;
 
     @Option(names = "--connections", description = "echo: connections (default 10); connect: connections (default 1000)")
@@ -61,9 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
     Kind kind = new Kind();
 
     static final class Kind {
-        @Option(names = "--binary", description = "binary messages (default)")
+        @Option(names = "--binary", description = "binary messages (default; hub: binary publish frames)")
         boolean binary;
-        @Option(names = "--text", description = "text messages")
+        @Option(names = "--text", description = "text messages (hub: JSON, the default there)")
         boolean text;
     }
 
@@ -87,11 +89,17 @@ public final class BenchCommand implements Callable<Integer> {
             + "server than one address has ephemeral ports")
     List<InetAddress> sourceAddresses = List.of();
 
-    @Option(names = "--subscribers", defaultValue = "100", description = "fanout: subscribers (default 100)")
+    @Option(names = "--subscribers", defaultValue = "100", description = "fanout, hub: subscribers (default 100)")
     int subscribers;
 
-    @Option(names = "--publish-rate", defaultValue = "1000", description = "fanout: messages per second (default 1000)")
+    @Option(names = {"--publish-rate", "--rate"}, defaultValue = "1000",
+            description = "fanout, hub: messages per second (default 1000); hub: 0 = hold the sessions, publish nothing")
     double publishRate;
+
+    @Option(names = "--topics", defaultValue = "1",
+            description = "hub: topics; subscriber i joins topic bench.(i mod topics), publications go round-robin "
+                    + "(default 1); 0 = sessions do not subscribe (only with --publish-rate 0)")
+    int topics;
 
     @Option(names = "--loops", description = "generator event loops (default: available processors)")
     Integer loops;
@@ -126,6 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
             case echo -> new EchoLoad(settings, err);
             case connect -> new ConnectLoad(settings, err);
             case fanout -> new FanoutLoad(settings, err);
+            case hub -> new HubLoad(settings, err);
         }) {
             result = run.run();
         }
@@ -144,17 +153,38 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--url must be ws://HOST[:PORT][/PATH] (wss is not supported): " + url);
         }
         int n = connections != null ? connections : mode == Mode.connect ? 1000 : 10;
-        if (n < 1 || depth < 1 || size < 0 || maxPending < 1 || subscribers < 1 || publishRate <= 0) {
+        if (n < 1 || depth < 1 || size < 0 || maxPending < 1 || subscribers < 1 || publishRate < 0
+                || (publishRate == 0 && mode != Mode.hub)) {
             throw new IllegalArgumentException("counts must be positive, --size at least 0");
+        }
+        // The hub speaks JSON unless told --binary; the other modes send binary unless told --text.
+        boolean text = mode == Mode.hub ? !kind.binary : kind.text;
+        if (mode == Mode.hub) {
+            checkHub(size, text, topics, publishRate);
         }
         if (mode == Mode.fanout && size < 1 + Payloads.numberWidth(kind.text)) {
             throw new IllegalArgumentException("fanout needs --size of at least " + (1 + Payloads.numberWidth(kind.text))
                     + " (kind byte and send time)");
         }
-        int total = mode == Mode.fanout ? subscribers + 1 : n;
+        int total = mode == Mode.fanout || mode == Mode.hub ? subscribers + 1 : n;
         int nLoops = loops != null ? loops : Runtime.getRuntime().availableProcessors();
-        return new BenchSettings(url, nLoops, n, depth, size, kind.text, warmup, duration, hold, maxPending,
-                sources(total), subscribers, publishRate, serverPid, connectTimeout, !quiet);
+        return new BenchSettings(url, nLoops, n, depth, size, text, warmup, duration, hold, maxPending,
+                sources(total), subscribers, publishRate, topics, serverPid, connectTimeout, !quiet);
+    }
+
+    /** The hub mode's own rules: data big enough for the send time, and topics to publish to. */
+    static void checkHub(int size, boolean text, int topics, double publishRate) {
+        int min = HubPayloads.minSize(!text);
+        if (size < min) {
+            throw new IllegalArgumentException("hub needs --size of at least " + min + " for " + (text ? "JSON" : "binary")
+                    + " data (the send time" + (text ? " as {\"t\":NANOS,\"p\":\"\"}" : "") + ")");
+        }
+        if (topics < 0 || topics == 0 && publishRate > 0) {
+            throw new IllegalArgumentException("--topics must be at least 1, or 0 with --publish-rate 0");
+        }
+        if (size > 65536) {
+            throw new IllegalArgumentException("hub --size must not exceed the server's publication limit (64 KiB)");
+        }
     }
 
     /**

@@ -18,12 +18,14 @@ import java.util.List;
  * @param text text frames instead of binary
  * @param maxPending handshakes in progress at once
  * @param sourceAddresses local addresses to bind, round-robin; empty: the system chooses
+ * @param publishRate fanout, hub: publications per second; hub: 0 holds the sessions without publishing
+ * @param topics hub: topics the subscribers spread over (subscriber i joins topic i mod topics); 0: none
  * @param serverPid process whose CPU and memory are reported, or 0
  * @param progress print a progress line to stderr every second
  */
 record BenchSettings(URI url, int loops, int connections, int depth, int size, boolean text, Duration warmup,
                      Duration duration, Duration hold, int maxPending, List<InetSocketAddress> sourceAddresses,
-                     int subscribers, double publishRate, long serverPid, Duration connectTimeout,
+                     int subscribers, double publishRate, int topics, long serverPid, Duration connectTimeout,
                      boolean progress) {
 
     InetSocketAddress serverAddress() {
@@ -38,6 +40,12 @@ record BenchSettings(URI url, int loops, int connections, int depth, int size, b
     URI echoUri() {
         String p = url.getRawPath();
         return withPath(p == null || p.isEmpty() ? "/" : p);
+    }
+
+    /** {@code hub}: the Duplex protocol's path, {@code /ws}, unless the URL has one. */
+    URI hubUri() {
+        String p = url.getRawPath();
+        return withPath(p == null || p.isEmpty() || p.equals("/") ? "/ws" : p);
     }
 
     URI broadcastUri() {

@@ -117,8 +117,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void hubArgumentChecks() {
+        BenchCommand.checkHub(32, true, 1, 100);
+        BenchCommand.checkHub(8, false, 100, 100);
+        BenchCommand.checkHub(8, false, 0, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.checkHub(31, true, 1, 100))
+                .hasMessageContaining("at least 32");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.checkHub(7, false, 1, 100))
+                .hasMessageContaining("at least 8");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.checkHub(64, true, 0, 100))
+                .hasMessageContaining("--topics");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.checkHub(65537, false, 1, 100))
+                .hasMessageContaining("64 KiB");
+    }
+
+    @Test
     void rejectsBadArguments() throws Exception {
         assertThat(bench(server.port(), "echo", "--url", "http://127.0.0.1:1/").exit()).isEqualTo(2);
         assertThat(bench(server.port(), "fanout", "--size", "4").exit()).isEqualTo(2);
+        assertThat(bench(server.port(), "fanout", "--publish-rate", "0").exit()).isEqualTo(2);
+        assertThat(bench(server.port(), "hub", "--size", "16").exit()).isEqualTo(2);
+        assertThat(bench(server.port(), "hub", "--topics", "0").exit()).isEqualTo(2);
     }
 }
