@@ -601,7 +601,7 @@ public final class HubSession {
         pendingBytes = 0;
     }
 
-    /** Items [from, to) are text: one frame of lines. */
+    /** Items [from, to) are text: one frame of lines, shared with other sessions when they are all publications. */
     private void writeRun(int from, int to) {
         int count = to - from;
         if (count == 0) {
@@ -609,6 +609,16 @@ public final class HubSession {
         }
         if (count == 1) {
             write(pending.get(from));
+            return;
+        }
+        hub.metrics().batch(count);
+        boolean publications = true;
+        for (int i = from; i < to && publications; i++) {
+            publications = pending.get(i) instanceof Publication;
+        }
+        if (publications) {
+            Batch b = hub.flusher(loop).batch(pending, from, to);
+            result(transport.sendShared(b), b.wire().length);
             return;
         }
         int size = count - 1;
@@ -622,7 +632,6 @@ public final class HubSession {
             }
             frame.put(lineOf(pending.get(i)));
         }
-        hub.metrics().batch(count);
         result(transport.sendText(frame.flip()), size);
     }
 

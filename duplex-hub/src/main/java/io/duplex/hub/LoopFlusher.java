@@ -17,6 +17,10 @@ final class LoopFlusher {
     private ArrayList<HubSession> spare = new ArrayList<>();
     private boolean scheduled;
     private final Runnable flushAll = this::flushAll;
+    /** The last batch of publications built in this pass, and what it holds: the next session likely gets the same. */
+    private Object[] lastItems = new Object[0];
+    private int lastCount;
+    private Batch lastBatch;
 
     LoopFlusher(EventLoop loop, Duration maxDelay) {
         this.loop = loop;
@@ -46,5 +50,51 @@ final class LoopFlusher {
         }
         now.clear();
         spare = now;
+        forgetBatch();
+    }
+
+    /**
+     * One frame for {@code items[from, to)}, all publications: the batch built for the previous session when it
+     * held the very same publications (the common case in fan-out: every subscriber of a topic on this loop gets
+     * the same ones in the same pass), else a new one. Encoding and compression then happen once per loop pass.
+     */
+    Batch batch(java.util.List<Object> items, int from, int to) {
+        int n = to - from;
+        boolean same = lastBatch != null && n == lastCount;
+        for (int i = 0; same && i < n; i++) {
+            same = lastItems[i] == items.get(from + i);
+        }
+        if (same) {
+            return lastBatch;
+        }
+        int size = n - 1;
+        for (int i = from; i < to; i++) {
+            size += ((Publication) items.get(i)).wire().length;
+        }
+        byte[] wire = new byte[size];
+        int at = 0;
+        if (lastItems.length < n) {
+            lastItems = new Object[Math.max(n, lastItems.length * 2)];
+        }
+        for (int i = from; i < to; i++) {
+            if (i > from) {
+                wire[at++] = '\n';
+            }
+            byte[] w = ((Publication) items.get(i)).wire();
+            System.arraycopy(w, 0, wire, at, w.length);
+            at += w.length;
+            lastItems[i - from] = items.get(i);
+        }
+        lastCount = n;
+        lastBatch = new Batch(wire);
+        return lastBatch;
+    }
+
+    private void forgetBatch() {
+        if (lastBatch != null) {
+            java.util.Arrays.fill(lastItems, 0, lastCount, null);
+            lastCount = 0;
+            lastBatch = null;
+        }
     }
 }

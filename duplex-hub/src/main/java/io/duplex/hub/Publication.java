@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * <p>Thread-safety: immutable apart from those caches, which are safe to build from several threads (the
  * worst case is building one twice).
  */
-public final class Publication {
+public final class Publication implements SharedFrame {
     private final String topic;
     private final String epoch;
     private final long offset;
@@ -67,6 +67,7 @@ public final class Publication {
         return new StreamPosition(epoch, offset);
     }
 
+    @Override
     public boolean isBinary() {
         return binary != null;
     }
@@ -112,6 +113,7 @@ public final class Publication {
      * The wire form: for JSON data the UTF-8 of the {@code pub} message (one line, no newline); for binary data
      * the binary frame payload of docs/protocol.md. Shared: never modify it.
      */
+    @Override
     public byte[] wire() {
         byte[] w = wire;
         if (w == null) {
@@ -122,6 +124,7 @@ public final class Publication {
     }
 
     /** The wire form as a WebSocket frame encoded (and compressed) once for all connections. */
+    @Override
     public PreparedMessage prepared() {
         PreparedMessage p = prepared;
         if (p == null) {

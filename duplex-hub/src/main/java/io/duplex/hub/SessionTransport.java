@@ -19,10 +19,10 @@ public interface SessionTransport {
     SendResult sendText(ByteBuffer utf8);
 
     /**
-     * One delivery shared by many sessions, alone in its frame: the transport should send the form encoded once
-     * for all ({@link Publication#prepared()} for WebSocket) rather than encode it again.
+     * A frame shared by many sessions (a publication, or a batch of them): the transport should send the form
+     * encoded once for all ({@link SharedFrame#prepared()} for WebSocket) rather than encode it again.
      */
-    SendResult sendShared(Publication p);
+    SendResult sendShared(SharedFrame frame);
 
     /** Ends the transport with this close code and reason (WebSocket semantics; other transports map it). */
     void close(int code, String reason);

@@ -2,7 +2,7 @@ package io.duplex.hub.ws;
 
 import io.duplex.hub.Hub;
 import io.duplex.hub.HubSession;
-import io.duplex.hub.Publication;
+import io.duplex.hub.SharedFrame;
 import io.duplex.hub.SessionTransport;
 import io.duplex.net.CloseStatus;
 import io.duplex.net.EventLoop;
@@ -72,8 +72,8 @@ final class HubWebSocket implements WebSocketListener, SessionTransport {
     }
 
     @Override
-    public SendResult sendShared(Publication p) {
-        return ws.send(p.prepared());
+    public SendResult sendShared(SharedFrame frame) {
+        return ws.send(frame.prepared());
     }
 
     @Override
