@@ -136,6 +136,18 @@ public final class Hub implements AutoCloseable {
         return f.whenComplete((o, e) -> metrics.publish(e != null ? "error" : o.duplicate() ? "duplicate" : "ok"));
     }
 
+    /**
+     * Listens, in this process, to every publication of {@code topic} from now on: the way for server-side logic
+     * (an authority that validates or transforms what clients send, a bridge to another system) to consume a
+     * topic without a connection. The listener is called once per publication, in offset order, on the thread
+     * that stored it (with the in-memory broker, while the topic is locked): it must return quickly and hand real
+     * work to its own executor. Close the returned handle to stop.
+     */
+    public AutoCloseable listen(String topic, java.util.function.Consumer<Publication> listener) {
+        checkTopic(topic);
+        return local.listen(topic, listener);
+    }
+
     /** A {@code presence} answer body (shared by the protocol and the HTTP API). */
     public static ObjectNode presenceAnswer(ObjectNode into, List<Member> members, int max) {
         into.put("count", members.size());

@@ -22,6 +22,9 @@ final class LocalTopics implements BrokerListener {
     private final Broker broker;
     private final HubMetrics metrics;
     private final Map<String, Map<EventLoop, LoopGroup>> topics = new ConcurrentHashMap<>();
+    /** In-process listeners ({@link Hub#listen}), by topic. */
+    private final Map<String, java.util.List<java.util.function.Consumer<Publication>>> listeners =
+            new ConcurrentHashMap<>();
 
     LocalTopics(Broker broker, HubMetrics metrics) {
         this.broker = broker;
@@ -75,8 +78,33 @@ final class LocalTopics implements BrokerListener {
         return topics.size();
     }
 
+    /** Adds an in-process listener; the broker is told of the interest with the first one of a topic. */
+    AutoCloseable listen(String topic, java.util.function.Consumer<Publication> listener) {
+        listeners.compute(topic, (t, list) -> {
+            if (list == null) {
+                broker.interest(t, true);
+                list = new java.util.concurrent.CopyOnWriteArrayList<>();
+            }
+            list.add(listener);
+            return list;
+        });
+        return () -> listeners.computeIfPresent(topic, (t, list) -> {
+            if (list.remove(listener) && list.isEmpty()) {
+                broker.interest(t, false);
+                return null;
+            }
+            return list;
+        });
+    }
+
     @Override
     public void onPublication(Publication p) {
+        java.util.List<java.util.function.Consumer<Publication>> inProcess = listeners.get(p.topic());
+        if (inProcess != null) {
+            for (java.util.function.Consumer<Publication> l : inProcess) {
+                l.accept(p);
+            }
+        }
         Map<EventLoop, LoopGroup> byLoop = topics.get(p.topic());
         if (byLoop == null) {
             return;

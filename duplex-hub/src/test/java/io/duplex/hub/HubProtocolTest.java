@@ -327,6 +327,23 @@ class HubProtocolTest {
     }
 
     @Test
+    void inProcessListenersSeeEveryPublicationInOrderUntilClosed() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<Publication> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        AutoCloseable handle = server.hub().listen("t.listen", seen::add);
+        try (ProtocolClient c = server.client()) {
+            c.publish("t.listen", "1");
+            server.hub().publish("t.listen", "2", null).get();
+            assertThat(seen.poll(5, java.util.concurrent.TimeUnit.SECONDS).json()).isEqualTo("1");
+            Publication second = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(second.offset()).isEqualTo(2);
+            assertThat(second.user()).isNull();
+            handle.close();
+            c.publish("t.listen", "3");
+            assertThat(seen.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
     void pingIsAcked() throws Exception {
         try (ProtocolClient c = server.client()) {
             ObjectNode p = c.request("ping");
