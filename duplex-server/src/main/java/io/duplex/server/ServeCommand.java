@@ -3,6 +3,7 @@ package io.duplex.server;
 import io.duplex.hub.Hub;
 import io.duplex.hub.HubConfig;
 import io.duplex.hub.http.HttpApi;
+import io.duplex.hub.http.HttpTransports;
 import io.duplex.hub.security.IpLimiter;
 import io.duplex.hub.security.Permissions;
 import io.duplex.hub.security.TokenVerifier;
@@ -117,6 +118,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--batch-delay", defaultValue = "PT0S",
             description = "Longest a delivery waits for others to batch with; 0 = only within one loop pass (default: ${DEFAULT-VALUE}).")
     Duration batchDelay;
+
+    @Option(names = "--poll-timeout", defaultValue = "PT25S",
+            description = "How long a long poll is held when there is nothing to send (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeout;
+
+    @Option(names = "--session-timeout", defaultValue = "PT30S",
+            description = "How long a long-polling session lives without a poll (default: ${DEFAULT-VALUE}).")
+    Duration sessionTimeout;
 
     @Option(names = "--token-grace", defaultValue = "PT10S",
             description = "Time to refresh an expired token before the session is closed with 4001 (default: ${DEFAULT-VALUE}).")
@@ -260,6 +269,8 @@ final class ServeCommand implements Callable<Integer> {
                         "duplex serve: WebSocket at /ws (protocol: docs/protocol.md), HTTP API at /api/publish, "
                                 + "/api/presence, /api/history; /health, /metrics\n"));
         new HttpApi(hub, apiKey).mount(b);
+        new HttpTransports(hub, options, HttpTransports.Settings.from(options)
+                .withTimeouts(pollTimeout, sessionTimeout, Duration.ofSeconds(15))).mount(b);
         WebSocketServer server;
         try {
             server = b.start();
