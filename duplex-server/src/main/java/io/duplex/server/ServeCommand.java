@@ -202,6 +202,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "File holding the key of the HTTP API (/api/*). Without it every API call gets 401.")
     Path apiKeyFile;
 
+    /** The JavaScript client under /client/, the demo pages under /demo/ and their index at /. */
+    private static final StaticFiles STATIC = new StaticFiles("/static", java.util.Map.of("/", "/demo/index.html"));
+
     /** A started server and what it serves. */
     record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls) {
         void stop(Duration deadline) throws Exception {
@@ -265,9 +268,9 @@ final class ServeCommand implements Callable<Integer> {
                 .endpoint("/ws", HubEndpoint.create(hub, options))
                 .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
                 .http("/metrics", ex -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
-                .http("/", ex -> ex.respond(200, "text/plain; charset=utf-8",
-                        "duplex serve: WebSocket at /ws (protocol: docs/protocol.md), HTTP API at /api/publish, "
-                                + "/api/presence, /api/history; /health, /metrics\n"));
+                .http("/", STATIC)
+                .httpPrefix("/client/", STATIC)
+                .httpPrefix("/demo/", STATIC);
         new HttpApi(hub, apiKey).mount(b);
         new HttpTransports(hub, options, HttpTransports.Settings.from(options)
                 .withTimeouts(pollTimeout, sessionTimeout, Duration.ofSeconds(15))).mount(b);
