@@ -8,6 +8,8 @@ import io.duplex.hub.security.IpLimiter;
 import io.duplex.hub.security.Permissions;
 import io.duplex.hub.security.TokenVerifier;
 import io.duplex.hub.ws.HubEndpoint;
+import io.duplex.server.demo.DemoTokens;
+import io.duplex.server.demo.MarketFeed;
 import io.duplex.net.Endpoint;
 import io.duplex.net.WebSocketOptions;
 import io.duplex.net.WebSocketServer;
@@ -198,16 +200,28 @@ final class ServeCommand implements Callable<Integer> {
             description = "Topic patterns whose presence anonymous clients may read (default: ${DEFAULT-VALUE}).")
     List<String> anonymousPresence;
 
+    @Option(names = "--demo", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Demo support: the market feed of the market-data demo and, when no JWT key is set, "
+                    + "POST /demo/token to get a named token for the demo pages, and an HTTP API key made for this "
+                    + "run (printed) when no --api-key-file is given (default: ${DEFAULT-VALUE}).")
+    boolean demo;
+
     @Option(names = "--api-key-file",
             description = "File holding the key of the HTTP API (/api/*). Without it every API call gets 401.")
     Path apiKeyFile;
+
+    /** The HTTP API key made for this run (demo mode without --api-key-file), or null. */
+    private String generatedApiKey;
 
     /** The JavaScript client under /client/, the demo pages under /demo/ and their index at /. */
     private static final StaticFiles STATIC = new StaticFiles("/static", java.util.Map.of("/", "/demo/index.html"));
 
     /** A started server and what it serves. */
-    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls) {
+    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed) {
         void stop(Duration deadline) throws Exception {
+            if (feed != null) {
+                feed.close();
+            }
             server.shutdown(deadline).get();
             hub.close();
         }
@@ -218,8 +232,15 @@ final class ServeCommand implements Callable<Integer> {
         Running r = start();
         System.out.println("duplex serve: listening on " + (r.tls() ? "wss" : "ws") + "://" + host + ":"
                 + r.server().port() + "/ws");
+        if (generatedApiKey != null) {
+            System.out.println("duplex serve: HTTP API key for this run: " + generatedApiKey
+                    + " (send it as X-API-Key; --api-key-file sets your own)");
+        }
         System.out.flush();
         EchoCommand.awaitShutdown(r.server(), shutdownTimeout);
+        if (r.feed() != null) {
+            r.feed().close();
+        }
         r.hub().close();
         return 0;
     }
@@ -246,6 +267,12 @@ final class ServeCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--slow-consumer-policy must be close or drop, not " + slowConsumerPolicy);
         };
+        DemoTokens demoTokens = null;
+        if (demo && verifier == null) {
+            // No key of the operator's: the demo pages get tokens signed with a secret made for this run.
+            demoTokens = new DemoTokens();
+            verifier = demoTokens.verifier();
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Hub hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
         WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
@@ -259,6 +286,12 @@ final class ServeCommand implements Callable<Integer> {
                 allowAnonymous ? Permissions.of(anonymousSubscribe, anonymousPublish, anonymousPresence, null) : null,
                 Set.copyOf(allowedOrigins), ipLimiter, ws, deflate);
         String apiKey = apiKeyFile == null ? null : Files.readString(apiKeyFile, StandardCharsets.UTF_8).trim();
+        if (apiKey == null && demo) {
+            byte[] k = new byte[18];
+            new java.security.SecureRandom().nextBytes(k);
+            apiKey = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(k);
+            generatedApiKey = apiKey;
+        }
         io.duplex.net.TlsConfig tlsConfig = tls.toConfig();
         WebSocketServer.Builder b = WebSocketServer.builder()
                 .tls(tlsConfig)
@@ -272,6 +305,9 @@ final class ServeCommand implements Callable<Integer> {
                 .httpPrefix("/client/", STATIC)
                 .httpPrefix("/demo/", STATIC);
         new HttpApi(hub, apiKey).mount(b);
+        if (demoTokens != null) {
+            b.http("/demo/token", demoTokens);
+        }
         new HttpTransports(hub, options, HttpTransports.Settings.from(options)
                 .withTimeouts(pollTimeout, sessionTimeout, Duration.ofSeconds(15))).mount(b);
         WebSocketServer server;
@@ -282,7 +318,8 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         LoopLag.register(server.group(), registry);
-        return new Running(server, hub, registry, tlsConfig != null);
+        MarketFeed feed = demo ? new MarketFeed(hub) : null;
+        return new Running(server, hub, registry, tlsConfig != null, feed);
     }
 
     private TokenVerifier verifier() throws Exception {
