@@ -8,40 +8,46 @@ package io.duplex.server.ot;
  *
  * <p>Thread-safety: none.
  */
-final class OtSite {
-    enum State { SYNCHRONIZED, AWAITING_CONFIRM, AWAITING_WITH_BUFFER }
+public final class OtSite {
+    public enum State { SYNCHRONIZED, AWAITING_CONFIRM, AWAITING_WITH_BUFFER }
 
     /** A message for {@code editor.<doc>.in}. */
-    record Send(String client, long seq, long rev, TextOperation op) {}
+    public record Send(String client, long seq, long rev, TextOperation op) {}
 
-    final String client;
+    public final String client;
     private String text;
     private long rev;
     private long lastSeq;
     private TextOperation outstanding;
     private TextOperation buffer;
+    private int transformed;
 
-    OtSite(String client, String text, long rev) {
+    public OtSite(String client, String text, long rev) {
         this.client = client;
         this.text = text;
         this.rev = rev;
     }
 
-    String text() {
+    public String text() {
         return text;
     }
 
-    long rev() {
+    public long rev() {
         return rev;
     }
 
-    State state() {
+    /** Remote operations that arrived while one of ours was unconfirmed, so had to be transformed. */
+    public int transformed() {
+        return transformed;
+    }
+
+    public State state() {
         return outstanding == null ? State.SYNCHRONIZED
                 : buffer == null ? State.AWAITING_CONFIRM : State.AWAITING_WITH_BUFFER;
     }
 
     /** A local edit: shown at once; returns what to send, or null while an earlier operation is unconfirmed. */
-    Send edit(TextOperation op) {
+    public Send edit(TextOperation op) {
         text = op.apply(text);
         if (outstanding == null) {
             outstanding = op;
@@ -52,7 +58,7 @@ final class OtSite {
     }
 
     /** A message of {@code editor.<doc>} carrying an operation; returns what to send next, or null. */
-    Send receive(String from, long seq, long newRev, TextOperation op) {
+    public Send receive(String from, long seq, long newRev, TextOperation op) {
         if (newRev != rev + 1) {
             throw new IllegalStateException(client + " at revision " + rev + " got revision " + newRev);
         }
@@ -65,6 +71,7 @@ final class OtSite {
         }
         TextOperation remote = op;
         if (outstanding != null) {
+            transformed++;
             TextOperation.Transformed t = TextOperation.transform(outstanding, remote);
             outstanding = t.aPrime();
             remote = t.bPrime();

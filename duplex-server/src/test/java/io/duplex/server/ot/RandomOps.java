@@ -3,15 +3,15 @@ package io.duplex.server.ot;
 import java.util.Random;
 
 /** Random documents and random operations on them, for the property tests. */
-final class RandomOps {
+public final class RandomOps {
     /** Plain letters plus characters of two and three UTF-8 bytes; no surrogates, so no pair can be split. */
-    static final String BMP = "abcdefgh \né€";
+    public static final String BMP = "abcdefgh \né€";
     /** Also a character outside the BMP (a surrogate pair): fine for TextOperation, which counts code units. */
-    static final String WIDE = BMP + "😀";
+    public static final String WIDE = BMP + "😀";
 
     private RandomOps() {}
 
-    static String text(Random random, int maxLength, String alphabet) {
+    public static String text(Random random, int maxLength, String alphabet) {
         int n = random.nextInt(maxLength + 1);
         StringBuilder s = new StringBuilder();
         while (s.length() < n) {
@@ -25,7 +25,7 @@ final class RandomOps {
      * An operation on {@code doc}: mostly a small edit at one or two places, sometimes a wild mix. Never splits a
      * surrogate pair of {@code doc}.
      */
-    static TextOperation edit(Random random, String doc, String alphabet) {
+    public static TextOperation edit(Random random, String doc, String alphabet) {
         TextOperation.Builder b = TextOperation.builder();
         int at = 0;
         boolean wild = random.nextInt(4) == 0;
