@@ -100,6 +100,7 @@ class TextOperationTest {
         assertThatThrownBy(() -> TextOperation.fromJson("[1,")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("an operation must be JSON");
         assertThatThrownBy(() -> TextOperation.fromJson((com.fasterxml.jackson.databind.JsonNode) null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("an operation must be a JSON array");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("an operation must be a JSON array");
     }
 }
