@@ -286,7 +286,9 @@ public final class HubSession {
             fail(r.id(), ErrorCode.TOO_LARGE, "info is larger than " + hub.config().maxInfoBytes() + " bytes");
             return;
         }
-        Subscription s = new Subscription(this, r.topic(), r.joinLeave(), new Member(id, principal.userId(), principal.info(), r.info()));
+        Subscription s = new Subscription(this, r.topic(), r.joinLeave(),
+                new Member(id, principal.userId(), principal.info(), r.info()));
+        s.requestId = r.id();
         try {
             hub.local().add(s);
         } catch (TopicLimitException e) {
@@ -464,7 +466,13 @@ public final class HubSession {
             Subscription s = it.next();
             if (!next.permissions().canSubscribe(s.topic)) {
                 it.remove();
+                boolean answered = s.state == Subscription.State.LIVE;
                 end(s);
+                if (!answered && s.requestId > 0) {
+                    // Still waiting for the broker: its subscribe is answered now, as refused.
+                    fail(s.requestId, ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.topic);
+                    continue;
+                }
                 ObjectNode u = Replies.object("unsubscribed");
                 u.put("topic", s.topic);
                 u.put("reason", "forbidden");

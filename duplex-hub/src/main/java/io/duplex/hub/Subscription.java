@@ -20,6 +20,8 @@ final class Subscription {
     final boolean joinLeave;
     final Member member;
     State state = State.RECOVERING;
+    /** The id of the subscribe request, answered once the broker's answer is in (0: none). */
+    long requestId;
     /** The epoch and the offset of the last publication sent (or skipped as known) to the client. */
     String epoch;
     long last;
