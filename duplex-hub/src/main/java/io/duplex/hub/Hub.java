@@ -148,6 +148,11 @@ public final class Hub implements AutoCloseable {
         return local.listen(topic, listener);
     }
 
+    /** Whether sessions of this node are subscribed to {@code topic} (e.g. to run a feed only while watched). */
+    public boolean hasSubscribers(String topic) {
+        return local.hasSubscribers(topic);
+    }
+
     /** A {@code presence} answer body (shared by the protocol and the HTTP API). */
     public static ObjectNode presenceAnswer(ObjectNode into, List<Member> members, int max) {
         into.put("count", members.size());

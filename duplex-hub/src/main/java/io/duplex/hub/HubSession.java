@@ -128,6 +128,7 @@ public final class HubSession {
         limits.put("history_size", c.historySize());
         limits.put("history_ttl_ms", c.historyTtl().toMillis());
         limits.put("messages_per_second", c.messagesPerSecond());
+        transport.welcome(w);
         send(Replies.bytes(w));
         armExpiry();
     }

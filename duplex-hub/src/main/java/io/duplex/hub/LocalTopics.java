@@ -74,6 +74,10 @@ final class LocalTopics implements BrokerListener {
         });
     }
 
+    boolean hasSubscribers(String topic) {
+        return topics.containsKey(topic);
+    }
+
     int topicCount() {
         return topics.size();
     }

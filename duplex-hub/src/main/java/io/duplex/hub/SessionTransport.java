@@ -35,4 +35,7 @@ public interface SessionTransport {
 
     /** "websocket", "sse" or "polling": the transport label in metrics and logs. */
     String kind();
+
+    /** Adds what this transport's clients need to the {@code welcome} message (e.g. the HTTP session id). */
+    default void welcome(com.fasterxml.jackson.databind.node.ObjectNode welcome) {}
 }

@@ -197,6 +197,44 @@ final class ServerConnectionHandler implements ConnectionHandler {
         }
     }
 
+    /** Loop thread: the head of a streamed response; the exchange stays pending until the stream ends. */
+    HttpStream startStream(HttpExchange ex, int status, HttpHeaders headers) {
+        HttpHeaders h = new HttpHeaders();
+        for (java.util.Map.Entry<String, String> e : headers) {
+            h.add(e.getKey(), e.getValue());
+        }
+        h.add("Transfer-Encoding", "chunked");
+        StringBuilder sb = new StringBuilder(128);
+        sb.append("HTTP/1.1 ").append(status).append(' ').append(HttpResponses.reason(status)).append("\r\n");
+        for (java.util.Map.Entry<String, String> e : h) {
+            sb.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
+        }
+        sb.append("\r\n");
+        if (conn.isOpen()) {
+            conn.write(ByteBuffer.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        }
+        return new HttpStream(this, ex, conn);
+    }
+
+    /** Loop thread: a streamed response ended; the connection reads its next request. */
+    void streamEnded(HttpExchange ex) {
+        if (pending != ex || !conn.isOpen()) {
+            return;
+        }
+        pending = null;
+        if (closing || !server.isRunning() || !ex.request().keepAlive()) {
+            closeGracefully();
+            return;
+        }
+        armHeadTimer();
+        conn.resumeReading();
+        if (stash != null) {
+            ByteBuffer s = stash;
+            stash = null;
+            process(s);
+        }
+    }
+
     /** Any thread. */
     void respond(HttpExchange ex, int status, HttpHeaders headers, byte[] responseBody) {
         if (!conn.loop().inEventLoop()) {
@@ -315,6 +353,9 @@ final class ServerConnectionHandler implements ConnectionHandler {
             session.close(1001, "server shutting down");
         } else if (pending == null) {
             closeGracefully();
+        } else if (pending.isStreaming() || pending.hasShutdownAction()) {
+            // A stream or a held request (a long poll) has no natural end: its owner ends it, saying goodbye first.
+            pending.shutdown();
         }
     }
 
@@ -346,6 +387,15 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     @Override
     public void onClose(Connection connection, Throwable cause) {
+        if (pending != null) {
+            HttpExchange ex = pending;
+            pending = null;
+            try {
+                ex.closedEarly();
+            } catch (RuntimeException e) {
+                log.warn("close action of an HTTP exchange failed", e);
+            }
+        }
         cancelHeadTimer();
         if (abortTimer != null) {
             abortTimer.cancel();

@@ -33,6 +33,7 @@ public final class WebSocketServer {
     private final Builder config;
     private final Map<String, Endpoint> endpoints;
     private final Map<String, HttpHandler> handlers;
+    private final Map<String, HttpHandler> prefixes;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Set<ServerConnectionHandler> live = ConcurrentHashMap.newKeySet();
@@ -43,6 +44,7 @@ public final class WebSocketServer {
         this.config = b;
         this.endpoints = Map.copyOf(b.endpoints);
         this.handlers = Map.copyOf(b.handlers);
+        this.prefixes = Map.copyOf(b.prefixes);
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new EventLoopGroup(b.loops, "duplex-server") : b.group;
         // Watermarks of the HTTP phase; an upgrade switches the connection to its endpoint's own.
@@ -92,7 +94,18 @@ public final class WebSocketServer {
     }
 
     HttpHandler httpHandler(String path) {
-        return handlers.get(path);
+        HttpHandler h = handlers.get(path);
+        if (h != null) {
+            return h;
+        }
+        // The longest prefix that matches whole path segments.
+        String best = null;
+        for (String prefix : prefixes.keySet()) {
+            if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+                best = prefix;
+            }
+        }
+        return best == null ? null : prefixes.get(best);
     }
 
     HttpRequestParser newParser() {
@@ -171,6 +184,7 @@ public final class WebSocketServer {
         private TlsConfig tls;
         private final Map<String, Endpoint> endpoints = new HashMap<>();
         private final Map<String, HttpHandler> handlers = new HashMap<>();
+        private final Map<String, HttpHandler> prefixes = new HashMap<>();
         private Endpoint defaultEndpoint;
         private int maxRequestHeadBytes = HttpRequestParser.DEFAULT_MAX_HEAD_BYTES;
         private int maxHeaderCount = HttpRequestParser.DEFAULT_MAX_HEADER_COUNT;
@@ -235,6 +249,18 @@ public final class WebSocketServer {
         /** A plain HTTP handler for one exact path; it wins over the default endpoint. */
         public Builder http(String path, HttpHandler handler) {
             handlers.put(path, handler);
+            return this;
+        }
+
+        /**
+         * A plain HTTP handler for every path under {@code prefix}, which must end with '/' (static files, say).
+         * Exact paths ({@link #http}) win, then the longest prefix; WebSocket endpoints are not affected.
+         */
+        public Builder httpPrefix(String prefix, HttpHandler handler) {
+            if (!prefix.startsWith("/") || !prefix.endsWith("/")) {
+                throw new IllegalArgumentException("a prefix starts and ends with '/': " + prefix);
+            }
+            prefixes.put(prefix, handler);
             return this;
         }
 

@@ -3,10 +3,14 @@ package io.duplex.server;
 import io.duplex.hub.Hub;
 import io.duplex.hub.HubConfig;
 import io.duplex.hub.http.HttpApi;
+import io.duplex.hub.http.HttpTransports;
 import io.duplex.hub.security.IpLimiter;
 import io.duplex.hub.security.Permissions;
 import io.duplex.hub.security.TokenVerifier;
 import io.duplex.hub.ws.HubEndpoint;
+import io.duplex.server.demo.DemoTokens;
+import io.duplex.server.demo.MarketFeed;
+import io.duplex.server.ot.OtAuthority;
 import io.duplex.net.Endpoint;
 import io.duplex.net.WebSocketOptions;
 import io.duplex.net.WebSocketServer;
@@ -118,6 +122,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest a delivery waits for others to batch with; 0 = only within one loop pass (default: ${DEFAULT-VALUE}).")
     Duration batchDelay;
 
+    @Option(names = "--poll-timeout", defaultValue = "PT25S",
+            description = "How long a long poll is held when there is nothing to send (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeout;
+
+    @Option(names = "--session-timeout", defaultValue = "PT30S",
+            description = "How long a long-polling session lives without a poll (default: ${DEFAULT-VALUE}).")
+    Duration sessionTimeout;
+
     @Option(names = "--token-grace", defaultValue = "PT10S",
             description = "Time to refresh an expired token before the session is closed with 4001 (default: ${DEFAULT-VALUE}).")
     Duration tokenGrace;
@@ -189,14 +201,41 @@ final class ServeCommand implements Callable<Integer> {
             description = "Topic patterns whose presence anonymous clients may read (default: ${DEFAULT-VALUE}).")
     List<String> anonymousPresence;
 
+    @Option(names = "--demo", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Demo support: the market feed of the market-data demo and, when no JWT key is set, "
+                    + "POST /demo/token to get a named token for the demo pages, and an HTTP API key made for this "
+                    + "run (printed) when no --api-key-file is given (default: ${DEFAULT-VALUE}).")
+    boolean demo;
+
     @Option(names = "--api-key-file",
             description = "File holding the key of the HTTP API (/api/*). Without it every API call gets 401.")
     Path apiKeyFile;
 
+    @Option(names = "--editor-docs", split = ",", defaultValue = "demo",
+            description = "Documents the collaborative-editing authority serves on editor.<doc>.in / editor.<doc> "
+                    + "(docs/collab.md); empty = none (default: ${DEFAULT-VALUE}).")
+    List<String> editorDocs;
+
+    /** The HTTP API key made for this run (demo mode without --api-key-file), or null. */
+    private String generatedApiKey;
+
+    /** The JavaScript client under /client/, the demo pages under /demo/ and their index at /. */
+    private static final StaticFiles STATIC = new StaticFiles("/static", java.util.Map.of("/", "/demo/index.html"));
+
     /** A started server and what it serves. */
-    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls) {
+    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed,
+                   OtAuthority editor) {
         void stop(Duration deadline) throws Exception {
             server.shutdown(deadline).get();
+            closeServices();
+        }
+
+        /** The in-process services around the hub, then the hub itself. */
+        void closeServices() {
+            if (feed != null) {
+                feed.close();
+            }
+            editor.close();
             hub.close();
         }
     }
@@ -206,9 +245,13 @@ final class ServeCommand implements Callable<Integer> {
         Running r = start();
         System.out.println("duplex serve: listening on " + (r.tls() ? "wss" : "ws") + "://" + host + ":"
                 + r.server().port() + "/ws");
+        if (generatedApiKey != null) {
+            System.out.println("duplex serve: HTTP API key for this run: " + generatedApiKey
+                    + " (send it as X-API-Key; --api-key-file sets your own)");
+        }
         System.out.flush();
         EchoCommand.awaitShutdown(r.server(), shutdownTimeout);
-        r.hub().close();
+        r.closeServices();
         return 0;
     }
 
@@ -234,8 +277,15 @@ final class ServeCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(),
                     "--slow-consumer-policy must be close or drop, not " + slowConsumerPolicy);
         };
+        DemoTokens demoTokens = null;
+        if (demo && verifier == null) {
+            // No key of the operator's: the demo pages get tokens signed with a secret made for this run.
+            demoTokens = new DemoTokens();
+            verifier = demoTokens.verifier();
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Hub hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
+        OtAuthority editor = OtAuthority.start(hub, editorDocs);
         WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withPingInterval(pingInterval)
                 .withMaxBackpressure(Math.max(slowConsumerBytes, WebSocketOptions.SERVER_DEFAULTS.highWatermark()),
@@ -247,6 +297,12 @@ final class ServeCommand implements Callable<Integer> {
                 allowAnonymous ? Permissions.of(anonymousSubscribe, anonymousPublish, anonymousPresence, null) : null,
                 Set.copyOf(allowedOrigins), ipLimiter, ws, deflate);
         String apiKey = apiKeyFile == null ? null : Files.readString(apiKeyFile, StandardCharsets.UTF_8).trim();
+        if (apiKey == null && demo) {
+            byte[] k = new byte[18];
+            new java.security.SecureRandom().nextBytes(k);
+            apiKey = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(k);
+            generatedApiKey = apiKey;
+        }
         io.duplex.net.TlsConfig tlsConfig = tls.toConfig();
         WebSocketServer.Builder b = WebSocketServer.builder()
                 .tls(tlsConfig)
@@ -256,10 +312,15 @@ final class ServeCommand implements Callable<Integer> {
                 .endpoint("/ws", HubEndpoint.create(hub, options))
                 .http("/health", ex -> ex.respond(200, "application/json", "{\"status\":\"ok\"}"))
                 .http("/metrics", ex -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))
-                .http("/", ex -> ex.respond(200, "text/plain; charset=utf-8",
-                        "duplex serve: WebSocket at /ws (protocol: docs/protocol.md), HTTP API at /api/publish, "
-                                + "/api/presence, /api/history; /health, /metrics\n"));
+                .http("/", STATIC)
+                .httpPrefix("/client/", STATIC)
+                .httpPrefix("/demo/", STATIC);
         new HttpApi(hub, apiKey).mount(b);
+        if (demoTokens != null) {
+            b.http("/demo/token", demoTokens);
+        }
+        new HttpTransports(hub, options, HttpTransports.Settings.from(options)
+                .withTimeouts(pollTimeout, sessionTimeout, Duration.ofSeconds(15))).mount(b);
         WebSocketServer server;
         try {
             server = b.start();
@@ -268,7 +329,8 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         LoopLag.register(server.group(), registry);
-        return new Running(server, hub, registry, tlsConfig != null);
+        MarketFeed feed = demo ? new MarketFeed(hub) : null;
+        return new Running(server, hub, registry, tlsConfig != null, feed, editor);
     }
 
     private TokenVerifier verifier() throws Exception {

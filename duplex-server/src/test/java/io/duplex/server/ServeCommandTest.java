@@ -85,6 +85,32 @@ class ServeCommandTest {
     }
 
     @Test
+    void staticFilesAreServedSafely() throws Exception {
+        ServeCommand.Running r = start();
+        try {
+            HttpResponse<String> index = HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + r.server().port() + "/demo/index.html")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(index.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            String etag = index.headers().firstValue("ETag").orElseThrow();
+            HttpResponse<String> again = HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + r.server().port() + "/")).header("If-None-Match", etag).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(again.statusCode()).isEqualTo(304);
+            for (String bad : List.of("/client/missing.js", "/demo/..%2F..%2Flogback.xml", "/demo/%2e%2e/x",
+                    "/client/")) {
+                HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + r.server().port() + bad)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(res.statusCode()).as(bad).isEqualTo(404);
+            }
+        } finally {
+            r.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void everyOptionCanComeFromTheEnvironmentAndAConfigFile() throws Exception {
         Path conf = Files.writeString(dir.resolve("duplex.conf"), "history-size = 7\nmax-publication-bytes = 10\n");
         CliRun help = CliRun.run(new ByteArrayInputStream(new byte[0]),

@@ -235,7 +235,8 @@ public final class HttpApi {
         throw new BadRequest(ErrorCode.BAD_REQUEST, name + " must be an integer >= 0");
     }
 
-    private static Map<String, String> query(HttpExchange ex) {
+    /** The query parameters, percent-decoded; the first of repeated names wins, malformed escapes are skipped. */
+    static Map<String, String> query(HttpExchange ex) {
         Map<String, String> out = new HashMap<>();
         String q = ex.request().query();
         if (q == null || q.isEmpty()) {

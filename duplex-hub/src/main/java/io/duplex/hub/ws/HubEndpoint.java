@@ -70,8 +70,11 @@ public final class HubEndpoint {
         }
     }
 
-    /** What the handshake decided, handed to the connection as its attachment. */
-    record Admitted(Principal principal, InetAddress ip) {}
+    /**
+     * What admission decided for an accepted client: who it is, and the IP whose slot it holds (to be released
+     * with {@link IpLimiter#release} when the session ends, if an IP limiter is in use).
+     */
+    public record Admitted(Principal principal, InetAddress ip) {}
 
     public static Endpoint create(Hub hub, Options o) {
         // The Origin check is done by the hook rather than the runtime, so that refusals are counted.
@@ -80,7 +83,11 @@ public final class HubEndpoint {
                 o.deflate(), false);
     }
 
-    private static HandshakeHook.Decision admit(Hub hub, Options o, HttpRequest request, InetSocketAddress remote) {
+    /**
+     * Admits a client opening a session, over WebSocket or an HTTP transport alike: Origin (403), IP limits (429
+     * with Retry-After), token (401). An accepted decision's attachment is an {@link Admitted}.
+     */
+    public static HandshakeHook.Decision admit(Hub hub, Options o, HttpRequest request, InetSocketAddress remote) {
         InetAddress ip = remote.getAddress();
         if (!o.allowedOrigins().isEmpty()) {
             String origin = request.origin();

@@ -20,6 +20,7 @@ public final class HubServer implements AutoCloseable {
     private final Hub hub;
     private final WebSocketServer server;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final io.duplex.hub.http.HttpTransports transports;
 
     private HubServer(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops)
             throws Exception {
@@ -27,6 +28,10 @@ public final class HubServer implements AutoCloseable {
         WebSocketServer.Builder b = WebSocketServer.builder().host("127.0.0.1").port(0).loops(loops)
                 .endpoint("/ws", HubEndpoint.create(hub, options));
         new HttpApi(hub, API_KEY).mount(b);
+        transports = new io.duplex.hub.http.HttpTransports(hub, options,
+                io.duplex.hub.http.HttpTransports.Settings.from(options)
+                        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(1)));
+        transports.mount(b);
         server = b.start();
     }
 
@@ -49,6 +54,11 @@ public final class HubServer implements AutoCloseable {
 
     public WebSocketServer server() {
         return server;
+    }
+
+    /** The SSE and long-polling transports (poll timeout 2 s, session timeout 3 s, keepalive 1 s). */
+    public io.duplex.hub.http.HttpTransports transports() {
+        return transports;
     }
 
     public SimpleMeterRegistry registry() {

@@ -1,0 +1,289 @@
+package io.duplex.hub.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.duplex.hub.HubConfig;
+import io.duplex.hub.protocol.BinaryFrames;
+import io.duplex.hub.testing.HubServer;
+import io.duplex.hub.testing.ProtocolClient;
+import io.duplex.hub.ws.HubEndpoint;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Hub sessions over SSE and long-polling, driven by the JDK's HTTP client as docs/protocol.md describes. */
+@Timeout(60)
+class HttpTransportsTest {
+    static HubServer server;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = HubServer.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    /** A long-polling client: open, then poll with the last sequence. */
+    static final class Poller {
+        final String session;
+        long seq;
+        final List<JsonNode> inbox = new ArrayList<>();
+
+        Poller(HubServer s) throws Exception {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(s.http("/http/open"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            seq = Long.parseLong(r.headers().firstValue("X-Duplex-Seq").orElseThrow());
+            take(r.body());
+            JsonNode welcome = inbox.remove(0);
+            assertThat(welcome.path("type").asText()).isEqualTo("welcome");
+            session = welcome.path("session").asText();
+            assertThat(session).hasSize(32);
+        }
+
+        void take(String body) throws Exception {
+            for (String line : body.split("\n")) {
+                if (!line.isEmpty()) {
+                    inbox.add(ProtocolClient.JSON.readTree(line));
+                }
+            }
+        }
+
+        HttpResponse<String> pollOnce(long ack) throws Exception {
+            return HTTP.send(HttpRequest.newBuilder(server.http("/http/poll?session=" + session + "&ack=" + ack))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        /** Polls until a message of this type arrives. */
+        JsonNode next(String type) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                for (int i = 0; i < inbox.size(); i++) {
+                    if (inbox.get(i).path("type").asText().equals(type)) {
+                        return inbox.remove(i);
+                    }
+                }
+                HttpResponse<String> r = pollOnce(seq);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                seq = Long.parseLong(r.headers().firstValue("X-Duplex-Seq").orElseThrow());
+                take(r.body());
+            }
+            throw new AssertionError("no " + type + " within 10 s; got " + inbox);
+        }
+
+        void send(String lines) throws Exception {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=" + session))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(lines))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        }
+    }
+
+    @Test
+    void longPollingCarriesTheSameSession() throws Exception {
+        Poller p = new Poller(server);
+        p.send("{\"type\":\"subscribe\",\"id\":1,\"topic\":\"lp\",\"join_leave\":true}\n{\"type\":\"ping\",\"id\":2}");
+        JsonNode ack = p.next("ack");
+        assertThat(ack.path("id").asInt()).isEqualTo(1);
+        assertThat(p.next("ack").path("id").asInt()).isEqualTo(2);
+        assertThat(p.next("join").path("topic").asText()).isEqualTo("lp");
+        try (ProtocolClient ws = server.client()) {
+            ws.subscribe("lp");
+            assertThat(p.next("join").path("member").path("client").asText()).isEqualTo(ws.clientId());
+            ws.publish("lp", "{\"over\":\"polling\"}");
+            JsonNode pub = p.next("pub");
+            assertThat(pub.path("data").path("over").asText()).isEqualTo("polling");
+            assertThat(pub.path("offset").asLong()).isEqualTo(1);
+            // A binary publication comes as a binary message with the frame in base64.
+            ws.sendBinary(BinaryFrames.publish(0, "lp", null, false, new byte[] {7, 8}));
+            byte[] frame = Base64.getDecoder().decode(p.next("binary").path("data").asText());
+            assertThat(frame[0]).isEqualTo((byte) 1);
+            assertThat(frame).endsWith(7, 8);
+        }
+        // The WebSocket client left: its leave reaches the poller.
+        assertThat(p.next("leave").path("topic").asText()).isEqualTo("lp");
+    }
+
+    @Test
+    void aLostAnswerIsSentAgainAndAnIdlePollEndsEmpty() throws Exception {
+        Poller p = new Poller(server);
+        p.send("{\"type\":\"ping\",\"id\":5}");
+        HttpResponse<String> first = p.pollOnce(p.seq);
+        long seq = Long.parseLong(first.headers().firstValue("X-Duplex-Seq").orElseThrow());
+        assertThat(seq).isEqualTo(p.seq + 1);
+        assertThat(first.body()).isEqualTo("{\"type\":\"ack\",\"id\":5}");
+        // As if that answer never arrived: polling with the old sequence gets it again.
+        HttpResponse<String> again = p.pollOnce(p.seq);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers().firstValue("X-Duplex-Seq")).hasValue(Long.toString(seq));
+        // Nothing to send: the poll is held for the poll timeout (2 s here) and ends empty.
+        HttpResponse<String> idle = p.pollOnce(seq);
+        assertThat(idle.statusCode()).isEqualTo(200);
+        assertThat(idle.body()).isEmpty();
+        assertThat(idle.headers().firstValue("X-Duplex-Seq")).hasValue(Long.toString(seq));
+    }
+
+    @Test
+    void closingEndsTheSessionWithACloseMessageThen404() throws Exception {
+        Poller p = new Poller(server);
+        HttpResponse<String> c = HTTP.send(HttpRequest.newBuilder(server.http("/http/close?session=" + p.session))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(c.statusCode()).isEqualTo(204);
+        JsonNode close = p.next("close");
+        assertThat(close.path("code").asInt()).isEqualTo(1000);
+        HttpResponse<String> after = p.pollOnce(p.seq);
+        assertThat(after.statusCode()).isEqualTo(404);
+        assertThat(ProtocolClient.JSON.readTree(after.body()).path("code").asText()).isEqualTo("not_found");
+    }
+
+    @Test
+    void aSessionNobodyPollsExpires() throws Exception {
+        Poller p = new Poller(server);
+        try (ProtocolClient watcher = server.client()) {
+            com.fasterxml.jackson.databind.node.ObjectNode s = watcher.request("subscribe");
+            s.put("topic", "lp.expiry").put("join_leave", true);
+            watcher.ack(s);
+            watcher.next("join");
+            p.send("{\"type\":\"subscribe\",\"id\":1,\"topic\":\"lp.expiry\"}");
+            watcher.next("join");
+            // No poll for the session timeout (3 s here): the session ends and leaves presence.
+            assertThat(watcher.next("leave").path("topic").asText()).isEqualTo("lp.expiry");
+        }
+        assertThat(p.pollOnce(p.seq).statusCode()).isIn(200, 404);
+    }
+
+    @Test
+    void serverSentEventsCarryTheSessionAndItEndsWithTheStream() throws Exception {
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        var future = HTTP.sendAsync(HttpRequest.newBuilder(server.http("/http/sse")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r = future.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+        Thread reader = new Thread(() -> r.body().forEach(lines::add));
+        reader.setDaemon(true);
+        reader.start();
+        JsonNode welcome = event(lines).get(0);
+        String session = welcome.path("session").asText();
+        try (ProtocolClient ws = server.client()) {
+            com.fasterxml.jackson.databind.node.ObjectNode s = ws.request("subscribe");
+            s.put("topic", "sse").put("join_leave", true);
+            ws.ack(s);
+            ws.next("join");
+            HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=" + session))
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"type\":\"subscribe\",\"id\":1,\"topic\":\"sse\"}\n{\"type\":\"publish\",\"topic\":\"sse\",\"data\":\"hi\"}"))
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            List<JsonNode> got = new ArrayList<>();
+            while (got.stream().noneMatch(m -> m.path("type").asText().equals("pub"))) {
+                got.addAll(event(lines));
+            }
+            assertThat(got.get(0).path("type").asText()).isEqualTo("ack");
+            assertThat(ws.next("pub").path("data").asText()).isEqualTo("hi");
+            ws.next("join");
+            // The stream ends (the client goes away): the session ends with it.
+            r.body().close();
+            future.cancel(true);
+            reader.interrupt();
+            assertThat(ws.next("leave").path("topic").asText()).isEqualTo("sse");
+        }
+    }
+
+    @Test
+    void shutdownSaysGoodbyeOnBothTransports() throws Exception {
+        HubServer s = HubServer.start();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> r = HTTP.sendAsync(HttpRequest.newBuilder(s.http("/http/sse")).build(),
+                HttpResponse.BodyHandlers.ofLines()).get(10, TimeUnit.SECONDS);
+        Thread reader = new Thread(() -> r.body().forEach(lines::add));
+        reader.setDaemon(true);
+        reader.start();
+        event(lines);
+        HttpResponse<String> open = HTTP.send(HttpRequest.newBuilder(s.http("/http/open"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        String session = ProtocolClient.JSON.readTree(open.body()).path("session").asText();
+        var held = HTTP.sendAsync(HttpRequest.newBuilder(s.http("/http/poll?session=" + session + "&ack=1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (s.transports().heldPolls() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        s.close();
+        JsonNode close = event(lines).get(0);
+        assertThat(close.toString()).isEqualTo("{\"type\":\"close\",\"code\":1001,\"reason\":\"server shutting down\"}");
+        assertThat(held.get(10, TimeUnit.SECONDS).body())
+                .isEqualTo("{\"type\":\"close\",\"code\":1001,\"reason\":\"server shutting down\"}");
+    }
+
+    /** The JSON messages of the next SSE event (its data lines up to the blank line). */
+    private static List<JsonNode> event(LinkedBlockingQueue<String> lines) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        while (true) {
+            String line = lines.poll(10, TimeUnit.SECONDS);
+            assertThat(line).as("an SSE line within 10 s").isNotNull();
+            if (line.isEmpty()) {
+                if (!out.isEmpty()) {
+                    return out;
+                }
+            } else if (line.startsWith("data: ")) {
+                out.add(ProtocolClient.JSON.readTree(line.substring(6)));
+            }
+        }
+    }
+
+    @Test
+    void admissionAppliesAsOnWebSocket() throws Exception {
+        HubEndpoint.Options o = HubEndpoint.Options.defaults().withAnonymous(null)
+                .withAllowedOrigins(Set.of("https://good.example"));
+        try (HubServer strict = HubServer.start(HubConfig.defaults(), o,
+                io.duplex.hub.security.TokenVerifier.hmac(new byte[32]), 1)) {
+            HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(strict.http("/http/open"))
+                    .header("Origin", "https://good.example").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(noToken.statusCode()).isEqualTo(401);
+            assertThat(ProtocolClient.JSON.readTree(noToken.body()).path("code").asText()).isEqualTo("unauthorized");
+            assertThat(noToken.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://good.example");
+            HttpResponse<String> badOrigin = HTTP.send(HttpRequest.newBuilder(strict.http("/http/sse"))
+                    .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(badOrigin.statusCode()).isEqualTo(403);
+            assertThat(badOrigin.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+            HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(strict.http("/http/send"))
+                    .header("Origin", "https://good.example").method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(preflight.statusCode()).isEqualTo(204);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers"))
+                    .hasValue("Authorization, Content-Type");
+        }
+    }
+
+    @Test
+    void unknownSessionsAre404AndBadBodiesAre400() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=nope"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(404);
+        Poller p = new Poller(server);
+        HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=" + p.session))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, 0x7b})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        p.send("{\"type\":\"nope\",\"id\":3}");
+        assertThat(p.next("error").path("code").asText()).isEqualTo("bad_request");
+    }
+}
