@@ -64,7 +64,7 @@ export function encodeBinaryPublish(id, topic, key, excludeSelf, data) {
 
 /** Server to client: kind 0x01, flags, topic, epoch, offset (u64), user (length 0 = none), data. */
 export function decodeBinaryPublication(buffer) {
-  const u = new Uint8Array(buffer);
+  const u = toBytes(buffer);
   if (u.length < 2 || u[0] !== KIND_PUBLICATION) throw new DuplexError('bad_frame', 'not a binary publication');
   let p = 2;
   const str = () => {
