@@ -36,6 +36,13 @@ final class ForeignClients {
                 NGINX + " is missing: install the Debian package nginx");
     }
 
+    /** Node and duplex-client-js's dev dependencies ({@code ws}) for the JavaScript client's own tests. */
+    static void requireJsClient() {
+        assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
+        assumeOrFailInCi(Files.isRegularFile(jsClientDir().resolve("node_modules/ws/package.json")),
+                "duplex-client-js/node_modules/ws is missing: run `npm ci --prefix duplex-client-js`");
+    }
+
     static void requirePythonWebsockets() {
         assumeOrFailInCi(runs(List.of(PYTHON, "-c", "import websockets")),
                 PYTHON + " cannot import websockets: install the Debian package python3-websockets");
@@ -49,6 +56,11 @@ final class ForeignClients {
             }
         }
         throw new IllegalStateException("no interop/package.json above " + Path.of("").toAbsolutePath());
+    }
+
+    /** The repository's {@code duplex-client-js/} folder, next to {@code interop/}. */
+    static Path jsClientDir() {
+        return interopDir().resolveSibling("duplex-client-js");
     }
 
     private static void assumeOrFailInCi(boolean condition, String reason) {
