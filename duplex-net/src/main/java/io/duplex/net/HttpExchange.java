@@ -69,6 +69,13 @@ public final class HttpExchange {
     public void onClose(Runnable action) {
         loop().assertInLoop();
         this.onClose = action;
+        // To notice the client leave, the connection must read (an end of stream shows only to a read); what a
+        // client sends meanwhile waits, bounded, as pipelined requests do.
+        owner.watchClose(this);
+    }
+
+    boolean watchesClose() {
+        return onClose != null;
     }
 
     /**

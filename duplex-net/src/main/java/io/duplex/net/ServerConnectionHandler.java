@@ -191,9 +191,16 @@ final class ServerConnectionHandler implements ConnectionHandler {
                 ex.respond(500, "text/plain; charset=utf-8", "internal error");
             }
         }
-        if (pending == ex) {
+        if (pending == ex && !ex.watchesClose()) {
             // The handler answers later: stop reading pipelined requests until it does.
             conn.pauseReading();
+        }
+    }
+
+    /** Loop thread: the exchange wants to hear of the client leaving, so the connection keeps reading. */
+    void watchClose(HttpExchange ex) {
+        if (pending == ex && conn.isOpen() && !blocked) {
+            conn.resumeReading();
         }
     }
 

@@ -25,8 +25,9 @@ import java.util.function.LongSupplier;
  * <p>Each topic is guarded by its own lock; a publication is numbered, stored and handed to the listener while
  * that lock is held, so the listener sees each topic's publications in offset order even when several threads
  * publish at once. A topic is dropped when nothing refers to it any more (no interest, no presence member, no
- * history, no live idempotency key); its next incarnation gets a new epoch, so a client still holding a position
- * from the old one is told "not recovered" rather than given a wrong replay.
+ * history, no live idempotency key). It comes back at the epoch and offset it had (see {@link #tombstones}), or,
+ * once that is forgotten too, with a new epoch, so that a client still holding a position from the old one is
+ * told "not recovered" rather than given a wrong replay.
  *
  * <p>Expiry (history age, idempotency window) is applied on every access and by a sweeper thread once a second,
  * which also drops idle topics. Futures complete on the calling thread.
@@ -39,6 +40,18 @@ public final class MemoryBroker implements Broker {
     private final AtomicLong held = new AtomicLong();
     private final ScheduledExecutorService sweeper;
     private volatile BrokerListener listener;
+    /**
+     * The position of recently dropped topics (the newest {@link #TOMBSTONES}). A topic is dropped only when its
+     * history is empty, so nothing can be recovered from it either way; bringing it back at the same epoch and
+     * offset lets a client that had seen everything resume with "recovered" instead of being told to resync.
+     */
+    private final Map<String, StreamPosition> tombstones = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, StreamPosition> eldest) {
+            return size() > TOMBSTONES;
+        }
+    };
+    static final int TOMBSTONES = 10_000;
 
     public MemoryBroker(HubConfig config) {
         this(config, System::currentTimeMillis, true);
@@ -230,14 +243,28 @@ public final class MemoryBroker implements Broker {
         if (topics.size() >= config.maxTopics()) {
             throw new TopicLimitException(config.maxTopics());
         }
-        return topics.computeIfAbsent(name, n -> new Topic(newEpoch()));
+        return topics.computeIfAbsent(name, n -> {
+            StreamPosition last;
+            synchronized (tombstones) {
+                last = tombstones.remove(n);
+            }
+            Topic t = new Topic(last != null ? last.epoch() : newEpoch());
+            if (last != null) {
+                t.offset = last.offset();
+            }
+            return t;
+        });
     }
 
     /** Holds the topic's lock. */
     private void dropIfIdle(String name, Topic t) {
         if (t.interest <= 0 && t.members.isEmpty() && t.history.isEmpty() && t.keys.isEmpty()) {
             t.removed = true;
-            topics.remove(name, t);
+            if (topics.remove(name, t)) {
+                synchronized (tombstones) {
+                    tombstones.put(name, new StreamPosition(t.epoch, t.offset));
+                }
+            }
         }
     }
 

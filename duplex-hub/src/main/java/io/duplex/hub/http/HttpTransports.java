@@ -183,6 +183,7 @@ public final class HttpTransports {
         sessions.put(secret, new Entry(t, a.ip()));
         t.started(hub.open(t, a.principal(), String.valueOf(ex.remoteAddress())));
         // The open request is the first poll: it is answered with the welcome.
+        watch(ex, t);
         t.poll(ex, 0);
     }
 
@@ -203,7 +204,17 @@ public final class HttpTransports {
             error(ex, 400, ErrorCode.BAD_REQUEST, "ack must be the X-Duplex-Seq of the last answer", cors(ex));
             return;
         }
+        watch(ex, t);
         t.loop().execute(() -> t.poll(ex, ack));
+    }
+
+    /**
+     * Loop thread of {@code ex} (which may not be the session's): a held poll must hear when its client goes away
+     * and when the server shuts down; both hop onto the session's loop.
+     */
+    private static void watch(HttpExchange ex, PollingTransport t) {
+        ex.onClose(() -> t.loop().execute(() -> t.pollGone(ex)));
+        ex.onShutdown(() -> t.loop().execute(t::shutdown));
     }
 
     private void send(HttpExchange ex) {

@@ -75,17 +75,6 @@ final class PollingTransport implements SessionTransport {
         } else {
             parked = ex;
             owner.held(1);
-            ex.onClose(() -> {
-                if (parked == ex) {
-                    unpark();
-                    armExpiry();
-                }
-            });
-            ex.onShutdown(() -> {
-                if (session != null) {
-                    session.close(1001, "server shutting down");
-                }
-            });
             parkTimer = loop.schedule(owner.settings().pollTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
                 if (parked == ex) {
                     unpark();
@@ -93,6 +82,21 @@ final class PollingTransport implements SessionTransport {
                     armExpiry();
                 }
             });
+        }
+    }
+
+    /** Loop thread: the client of {@code ex} went away while its poll was held. */
+    void pollGone(HttpExchange ex) {
+        if (parked == ex) {
+            unpark();
+            armExpiry();
+        }
+    }
+
+    /** Loop thread: the server is shutting down while a poll is held; the session says goodbye in its answer. */
+    void shutdown() {
+        if (session != null) {
+            session.close(1001, "server shutting down");
         }
     }
 

@@ -96,7 +96,7 @@ class MemoryBrokerTest {
     }
 
     @Test
-    void historyExpiresByAgeAndAnIdleTopicIsDroppedAndComesBackWithANewEpoch() throws Exception {
+    void historyExpiresByAgeAndAnIdleTopicIsDroppedAndComesBackWhereItWas() throws Exception {
         MemoryBroker b = broker(HubConfig.defaults().withHistory(100, Duration.ofSeconds(10))
                 .withIdempotency(Duration.ofSeconds(5), 100));
         StreamPosition first = publish(b, "t", "1", "k");
@@ -111,9 +111,27 @@ class MemoryBrokerTest {
         assertThat(b.topicCount()).isZero();
         assertThat(b.historySize()).isZero();
         assertThat(b.history("t", null, 0, false).get()).isNull();
-        StreamPosition again = publish(b, "t", "3", null);
-        assertThat(again.offset()).isEqualTo(1);
-        assertThat(again.epoch()).isNotEqualTo(first.epoch());
+        // Back at the same epoch and offset: a reader that had everything resumes; one that had not cannot.
+        Broker.HistorySlice back = b.history("t", new StreamPosition(first.epoch(), 2), 10, true).get();
+        assertThat(back.top()).isEqualTo(new StreamPosition(first.epoch(), 2));
+        assertThat(back.complete()).isTrue();
+        assertThat(b.history("t", new StreamPosition(first.epoch(), 1), 10, false).get().complete()).isFalse();
+        assertThat(publish(b, "t", "3", null)).isEqualTo(new StreamPosition(first.epoch(), 3));
+    }
+
+    @Test
+    void aTopicForgottenLongEnoughComesBackWithANewEpoch() throws Exception {
+        MemoryBroker b = broker(HubConfig.defaults().withHistory(0, Duration.ofSeconds(10)));
+        b.interest("t", true);
+        String epoch = b.history("t", null, 0, false).get().top().epoch();
+        b.interest("t", false);
+        for (int i = 0; i < MemoryBroker.TOMBSTONES; i++) {
+            b.interest("other" + i, true);
+            b.interest("other" + i, false);
+        }
+        Broker.HistorySlice back = b.history("t", new StreamPosition(epoch, 0), 10, true).get();
+        assertThat(back.top().epoch()).isNotEqualTo(epoch);
+        assertThat(back.complete()).isFalse();
     }
 
     @Test
