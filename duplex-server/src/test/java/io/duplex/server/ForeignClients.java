@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Assumptions;
 final class ForeignClients {
     /** The Debian interpreter that has python3-websockets; the first python3 on PATH may be another. */
     static final String PYTHON = "/usr/bin/python3";
+    /** The Debian Chromium that playwright-core drives (it downloads no browser of its own). */
+    static final String CHROMIUM = "/usr/bin/chromium";
 
     private ForeignClients() {}
 
@@ -41,6 +43,14 @@ final class ForeignClients {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
         assumeOrFailInCi(Files.isRegularFile(jsClientDir().resolve("node_modules/ws/package.json")),
                 "duplex-client-js/node_modules/ws is missing: run `npm ci --prefix duplex-client-js`");
+    }
+
+    /** Node, playwright-core in interop/node_modules, and the system's Chromium. */
+    static void requireChromiumPlaywright() {
+        assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
+        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/playwright-core/package.json")),
+                "interop/node_modules/playwright-core is missing: run `npm ci --prefix interop`");
+        assumeOrFailInCi(Files.isExecutable(Path.of(CHROMIUM)), CHROMIUM + " is missing: install the Debian package chromium");
     }
 
     static void requirePythonWebsockets() {

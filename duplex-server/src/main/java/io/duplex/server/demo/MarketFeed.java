@@ -32,7 +32,7 @@ public final class MarketFeed implements AutoCloseable {
     public MarketFeed(Hub hub) {
         this.hub = hub;
         for (int i = 0; i < SYMBOLS; i++) {
-            // Four-letter names from the index, the same on every run: AAAA, AAAB, ... (readable, no real tickers).
+            // Four-letter names from the index, the same on every run: AAXA, ABXB, ACXC, ... (no real tickers).
             String s = "" + (char) ('A' + i / 26 % 26) + (char) ('A' + i % 26) + "X" + (char) ('A' + i % 7);
             symbols.add(s);
             prices[i] = 20 + random.nextInt(480);
