@@ -78,13 +78,7 @@ async function signIn(name) {
       add(p, from !== undefined && !ack.resubscribed && p.epoch === ack.epoch && p.offset <= ack.offset);
     },
     onError: (e) => status(`cannot subscribe: ${e.message}`),
-  }, { recover: true });
-  if (from) {
-    // The client recovers from the position its subscription holds; it has no option for a starting position
-    // yet, so the saved one is set before connecting. Should it not be sent, onSubscribed reads history instead.
-    sub.epoch = from.epoch;
-    sub.offset = from.offset;
-  }
+  }, { recover: from ? { epoch: from.epoch, offset: from.offset } : true });
   client.connect().catch((e) => status(e.message));
 }
 

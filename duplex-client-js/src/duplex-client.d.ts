@@ -140,9 +140,18 @@ export interface SubscriptionHandlers {
   onUnsubscribed?: (event: { reason: string }) => void;
 }
 
+/** A point in a topic's stream, as kept by a client to resume from. */
+export interface StreamPosition {
+  epoch: string;
+  offset: number;
+}
+
 export interface SubscribeOptions {
-  /** Resubscribe from the last position seen after a reconnect. Default true. */
-  recover?: boolean;
+  /**
+   * Resubscribe from the last position seen after a reconnect (true, the default), or also resume from this
+   * position on the first subscribe — one kept in storage from an earlier visit.
+   */
+  recover?: boolean | StreamPosition;
   /** Receive join and leave events. Default false. */
   joinLeave?: boolean;
   /** Shown to others in presence (at most 1 KiB as JSON). */

@@ -400,6 +400,13 @@ export class Subscription extends Emitter {
     this.offset = undefined;
     this._handlers = handlers || {};
     this._options = { recover: true, ...(options || {}) };
+    // recover may also be a position kept from an earlier page or process: resume from there.
+    const from = this._options.recover;
+    if (from && typeof from === 'object') {
+      this.epoch = from.epoch;
+      this.offset = from.offset;
+      this._options.recover = true;
+    }
     this._everSubscribed = false;
     this.ready = new Promise((resolve, reject) => {
       this._ready = { resolve, reject };

@@ -248,11 +248,11 @@ public final class MemoryBroker implements Broker {
             synchronized (tombstones) {
                 last = tombstones.remove(n);
             }
-            Topic t = new Topic(last != null ? last.epoch() : newEpoch());
+            Topic created = new Topic(last != null ? last.epoch() : newEpoch());
             if (last != null) {
-                t.offset = last.offset();
+                created.offset = last.offset();
             }
-            return t;
+            return created;
         });
     }
 
