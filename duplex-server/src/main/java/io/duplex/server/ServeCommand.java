@@ -216,6 +216,11 @@ final class ServeCommand implements Callable<Integer> {
     /** The JavaScript client under /client/, the demo pages under /demo/ and their index at /. */
     private static final StaticFiles STATIC = new StaticFiles("/static", java.util.Map.of("/", "/demo/index.html"));
 
+    @Option(names = "--editor-docs", split = ",", defaultValue = "demo",
+            description = "Documents the collaborative-editing authority serves on editor.<doc>.in / editor.<doc> "
+                    + "(docs/collab.md); empty = none (default: ${DEFAULT-VALUE}).")
+    List<String> editorDocs;
+
     /** A started server and what it serves. */
     record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed) {
         void stop(Duration deadline) throws Exception {
@@ -275,6 +280,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Hub hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
+        io.duplex.server.ot.OtAuthority.start(hub, editorDocs);
         WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withPingInterval(pingInterval)
                 .withMaxBackpressure(Math.max(slowConsumerBytes, WebSocketOptions.SERVER_DEFAULTS.highWatermark()),
