@@ -10,6 +10,7 @@ import io.duplex.hub.security.TokenVerifier;
 import io.duplex.hub.ws.HubEndpoint;
 import io.duplex.server.demo.DemoTokens;
 import io.duplex.server.demo.MarketFeed;
+import io.duplex.server.ot.OtAuthority;
 import io.duplex.net.Endpoint;
 import io.duplex.net.WebSocketOptions;
 import io.duplex.net.WebSocketServer;
@@ -210,24 +211,31 @@ final class ServeCommand implements Callable<Integer> {
             description = "File holding the key of the HTTP API (/api/*). Without it every API call gets 401.")
     Path apiKeyFile;
 
+    @Option(names = "--editor-docs", split = ",", defaultValue = "demo",
+            description = "Documents the collaborative-editing authority serves on editor.<doc>.in / editor.<doc> "
+                    + "(docs/collab.md); empty = none (default: ${DEFAULT-VALUE}).")
+    List<String> editorDocs;
+
     /** The HTTP API key made for this run (demo mode without --api-key-file), or null. */
     private String generatedApiKey;
 
     /** The JavaScript client under /client/, the demo pages under /demo/ and their index at /. */
     private static final StaticFiles STATIC = new StaticFiles("/static", java.util.Map.of("/", "/demo/index.html"));
 
-    @Option(names = "--editor-docs", split = ",", defaultValue = "demo",
-            description = "Documents the collaborative-editing authority serves on editor.<doc>.in / editor.<doc> "
-                    + "(docs/collab.md); empty = none (default: ${DEFAULT-VALUE}).")
-    List<String> editorDocs;
-
     /** A started server and what it serves. */
-    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed) {
+    record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed,
+                   OtAuthority editor) {
         void stop(Duration deadline) throws Exception {
+            server.shutdown(deadline).get();
+            closeServices();
+        }
+
+        /** The in-process services around the hub, then the hub itself. */
+        void closeServices() {
             if (feed != null) {
                 feed.close();
             }
-            server.shutdown(deadline).get();
+            editor.close();
             hub.close();
         }
     }
@@ -243,10 +251,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.out.flush();
         EchoCommand.awaitShutdown(r.server(), shutdownTimeout);
-        if (r.feed() != null) {
-            r.feed().close();
-        }
-        r.hub().close();
+        r.closeServices();
         return 0;
     }
 
@@ -280,7 +285,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Hub hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
-        io.duplex.server.ot.OtAuthority.start(hub, editorDocs);
+        OtAuthority editor = OtAuthority.start(hub, editorDocs);
         WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withPingInterval(pingInterval)
                 .withMaxBackpressure(Math.max(slowConsumerBytes, WebSocketOptions.SERVER_DEFAULTS.highWatermark()),
@@ -325,7 +330,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         LoopLag.register(server.group(), registry);
         MarketFeed feed = demo ? new MarketFeed(hub) : null;
-        return new Running(server, hub, registry, tlsConfig != null, feed);
+        return new Running(server, hub, registry, tlsConfig != null, feed, editor);
     }
 
     private TokenVerifier verifier() throws Exception {

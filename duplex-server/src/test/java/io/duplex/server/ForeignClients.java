@@ -28,6 +28,14 @@ final class ForeignClients {
                 "interop/node_modules/ws is missing: run `npm ci --prefix interop`");
     }
 
+    /** Debian's nginx, the reverse proxy of the fallback tests. */
+    static final String NGINX = "/usr/sbin/nginx";
+
+    static void requireNginx() {
+        assumeOrFailInCi(java.nio.file.Files.isExecutable(Path.of(NGINX)),
+                NGINX + " is missing: install the Debian package nginx");
+    }
+
     static void requirePythonWebsockets() {
         assumeOrFailInCi(runs(List.of(PYTHON, "-c", "import websockets")),
                 PYTHON + " cannot import websockets: install the Debian package python3-websockets");
