@@ -109,7 +109,9 @@ function publishPosition() {
 function followPath(points, speed = 200) {
   if (!Array.isArray(points) || points.length === 0) throw new TypeError('points: [[x, y], ...]');
   let length = 0;
-  for (let i = 1; i < points.length; i++) length += Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
+  for (let i = 1; i < points.length; i++) {
+    length += Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
+  }
   script?.resolve(false);
   return new Promise((resolve) => {
     script = { points, speed, started: performance.now(), length, resolve };
