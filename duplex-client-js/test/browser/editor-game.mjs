@@ -152,6 +152,24 @@ async function editor(context) {
   check('editor-pieces', missing.length === 0 && text.length === expectedLength,
     { pieces: pieces.length, missing, length: text.length, expectedLength,
       ...(missing.length ? { text, all: pieces } : {}) });
+  // Only the authority may publish answers: a demo token that tries is refused, and the editors saw nothing.
+  const forged = await pages[2].evaluate(async () => {
+    const { DuplexClient } = await import('/client/duplex-client.js');
+    const token = (await (await fetch('/demo/token?name=mallory', { method: 'POST' })).json()).token;
+    const c = new DuplexClient(`ws://${location.host}/ws`, { token, reconnect: false });
+    try {
+      await c.connect();
+      await c.publish('editor.demo', { client: 'x', seq: 1, rev: 1, op: ['forged'] });
+      return 'accepted';
+    } catch (e) {
+      return e.code ?? String(e);
+    } finally {
+      c.close();
+    }
+  });
+  const afterForgery = await converged();
+  check('editor-no-forged-answers', forged === 'forbidden' && afterForgery.ok && afterForgery.s[0].text === text,
+    { publishToEditorDemo: forged });
   const users = s.map((x) => x.users.join(','));
   check('editor-users', users.every((u) => u === 'ann,bob,cat'), { users });
   fs.mkdirSync(args.out, { recursive: true });

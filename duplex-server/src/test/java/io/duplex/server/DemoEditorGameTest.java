@@ -31,8 +31,8 @@ class DemoEditorGameTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Every check the driver makes; a driver that stops early must not pass by reporting fewer. */
     private static final List<String> CHECKS = List.of("editor-converged", "editor-authority", "editor-pieces",
-            "editor-users", "game-presence", "game-remote-follows-path", "game-interpolated", "game-binary-sent",
-            "game-binary-received", "game-exclude-self");
+            "editor-no-forged-answers", "editor-users", "game-presence", "game-remote-follows-path",
+            "game-interpolated", "game-binary-sent", "game-binary-received", "game-exclude-self");
 
     private ServeCommand.Running server;
 
