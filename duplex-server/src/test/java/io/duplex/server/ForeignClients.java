@@ -30,6 +30,18 @@ final class ForeignClients {
                 "interop/node_modules/ws is missing: run `npm ci --prefix interop`");
     }
 
+    /** Debian's Chromium, driven headless through playwright-core by the browser tests. */
+    static final String CHROMIUM = "/usr/bin/chromium";
+
+    /** Node, {@code playwright-core} from {@code interop/node_modules} and Chromium, for the demo page tests. */
+    static void requireBrowser() {
+        assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
+        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/playwright-core/package.json")),
+                "interop/node_modules/playwright-core is missing: run `npm ci --prefix interop`");
+        assumeOrFailInCi(Files.isExecutable(Path.of(CHROMIUM)),
+                CHROMIUM + " is missing: install the Debian package chromium");
+    }
+
     /** Debian's nginx, the reverse proxy of the fallback tests. */
     static final String NGINX = "/usr/sbin/nginx";
 

@@ -52,7 +52,8 @@ public final class DemoTokens implements HttpHandler {
         Instant now = Instant.now();
         Map<String, Object> permissions = Map.of(
                 "subscribe", List.of("chat.*", "market.*", "game.*", "editor.*", "demo.*", "notify.{sub}"),
-                "publish", List.of("chat.*", "game.*", "editor.*", "demo.*"),
+                // editor.<doc> carries the OT authority's answers: clients publish only requests (docs/collab.md).
+                "publish", List.of("chat.*", "game.*", "editor.*.in", "demo.*"),
                 "presence", List.of("*"));
         JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(name).issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl))).claim("duplex", permissions)
