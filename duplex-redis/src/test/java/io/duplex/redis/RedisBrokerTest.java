@@ -361,7 +361,7 @@ class RedisBrokerTest {
             } finally {
                 Thread.sleep(200);
                 List<Long> got = listening.offsets();
-                System.err.println("got " + got.size() + " last " + (got.isEmpty() ? 0 : got.get(got.size() - 1)));
+                assertThat(got).as("offsets delivered").hasSizeLessThanOrEqualTo(total);
             }
             assertThat(listening.offsets()).isEqualTo(all);
         } finally {
