@@ -51,6 +51,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls = new TlsOptions();
 
+    @Mixin
+    BrokerOptions brokerOptions = new BrokerOptions();
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
@@ -224,7 +227,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** A started server and what it serves. */
     record Running(WebSocketServer server, Hub hub, PrometheusMeterRegistry registry, boolean tls, MarketFeed feed,
-                   OtAuthority editor) {
+                   OtAuthority editor, io.duplex.hub.broker.Broker broker) {
         void stop(Duration deadline) throws Exception {
             server.shutdown(deadline).get();
             closeServices();
@@ -237,6 +240,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             editor.close();
             hub.close();
+            if (broker != null) {
+                broker.close();
+            }
         }
     }
 
@@ -284,7 +290,8 @@ final class ServeCommand implements Callable<Integer> {
             verifier = demoTokens.verifier();
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Hub hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
+        io.duplex.hub.broker.Broker broker = brokerOptions.create(config);
+        Hub hub = Hub.builder().config(config).broker(broker).tokenVerifier(verifier).meterRegistry(registry).build();
         OtAuthority editor = OtAuthority.start(hub, editorDocs);
         WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(maxMessage)
                 .withPingInterval(pingInterval)
@@ -326,11 +333,14 @@ final class ServeCommand implements Callable<Integer> {
             server = b.start();
         } catch (Exception e) {
             hub.close();
+            if (broker != null) {
+                broker.close();
+            }
             throw e;
         }
         LoopLag.register(server.group(), registry);
         MarketFeed feed = demo ? new MarketFeed(hub) : null;
-        return new Running(server, hub, registry, tlsConfig != null, feed, editor);
+        return new Running(server, hub, registry, tlsConfig != null, feed, editor, broker);
     }
 
     private TokenVerifier verifier() throws Exception {

@@ -22,9 +22,13 @@ public final class HubServer implements AutoCloseable {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final io.duplex.hub.http.HttpTransports transports;
 
-    private HubServer(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops)
-            throws Exception {
-        hub = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry).build();
+    private HubServer(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops,
+                      io.duplex.hub.broker.Broker broker) throws Exception {
+        Hub.Builder hb = Hub.builder().config(config).tokenVerifier(verifier).meterRegistry(registry);
+        if (broker != null) {
+            hb.broker(broker);
+        }
+        hub = hb.build();
         WebSocketServer.Builder b = WebSocketServer.builder().host("127.0.0.1").port(0).loops(loops)
                 .endpoint("/ws", HubEndpoint.create(hub, options));
         new HttpApi(hub, API_KEY).mount(b);
@@ -45,7 +49,15 @@ public final class HubServer implements AutoCloseable {
 
     public static HubServer start(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops)
             throws Exception {
-        return new HubServer(config, options, verifier, loops);
+        return new HubServer(config, options, verifier, loops, null);
+    }
+
+    /**
+     * A hub on {@code broker} (e.g. one node of several sharing a Redis). The hub does not own the broker: close
+     * it after the server.
+     */
+    public static HubServer start(HubConfig config, io.duplex.hub.broker.Broker broker) throws Exception {
+        return new HubServer(config, HubEndpoint.Options.defaults(), null, 2, broker);
     }
 
     public Hub hub() {
