@@ -51,7 +51,7 @@ class DemoPagesTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        ForeignClients.requireChromiumPlaywright();
+        ForeignClients.requireBrowser();
         Path keyFile = Files.writeString(dir.resolve("api-key"), API_KEY + "\n");
         ServeCommand serve = new ServeCommand();
         // As `duplex serve` parses its flags; the IP limits are far above what a few browsers need.

@@ -30,9 +30,6 @@ final class ForeignClients {
                 "interop/node_modules/ws is missing: run `npm ci --prefix interop`");
     }
 
-    /** Debian's Chromium, driven headless through playwright-core by the browser tests. */
-    static final String CHROMIUM = "/usr/bin/chromium";
-
     /** Node, {@code playwright-core} from {@code interop/node_modules} and Chromium, for the demo page tests. */
     static void requireBrowser() {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
@@ -46,7 +43,7 @@ final class ForeignClients {
     static final String NGINX = "/usr/sbin/nginx";
 
     static void requireNginx() {
-        assumeOrFailInCi(java.nio.file.Files.isExecutable(Path.of(NGINX)),
+        assumeOrFailInCi(Files.isExecutable(Path.of(NGINX)),
                 NGINX + " is missing: install the Debian package nginx");
     }
 
@@ -55,14 +52,6 @@ final class ForeignClients {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
         assumeOrFailInCi(Files.isRegularFile(jsClientDir().resolve("node_modules/ws/package.json")),
                 "duplex-client-js/node_modules/ws is missing: run `npm ci --prefix duplex-client-js`");
-    }
-
-    /** Node, playwright-core in interop/node_modules, and the system's Chromium. */
-    static void requireChromiumPlaywright() {
-        assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
-        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/playwright-core/package.json")),
-                "interop/node_modules/playwright-core is missing: run `npm ci --prefix interop`");
-        assumeOrFailInCi(Files.isExecutable(Path.of(CHROMIUM)), CHROMIUM + " is missing: install the Debian package chromium");
     }
 
     static void requirePythonWebsockets() {

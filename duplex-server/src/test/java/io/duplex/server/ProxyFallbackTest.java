@@ -79,6 +79,12 @@ class ProxyFallbackTest {
                   }
                 }
                 """.formatted(dir, proxyPort, server.server().port()));
+        startNginx();
+    }
+
+    /** Starts nginx on {@link #proxyPort} with the config written by {@link #start()}. */
+    private void startNginx() throws Exception {
+        Path conf = dir.resolve("nginx.conf");
         nginx = new ProcessBuilder(ForeignClients.NGINX, "-c", conf.toString(), "-p", dir.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -89,6 +95,12 @@ class ProxyFallbackTest {
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Cuts the network the way a failing proxy does: nginx is killed with every connection through it. */
+    private void killNginx() throws Exception {
+        nginx.destroyForcibly();
+        assertThat(nginx.waitFor(10, TimeUnit.SECONDS)).isTrue();
     }
 
     private static boolean accepts(int port) {
@@ -156,6 +168,79 @@ class ProxyFallbackTest {
                 + "&ack=1")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(poll.body()).isEqualTo("{\"type\":\"ack\",\"id\":9}");
         assertThat(poll.headers().firstValue("X-Duplex-Seq")).hasValue("2");
+    }
+
+    /**
+     * The JavaScript client behind the proxy, with its default transports: the upgrade fails and it falls back to
+     * server-sent events by itself; when the proxy dies (the network cut) it notices, and once the proxy is back
+     * it reconnects and recovers exactly what was published meanwhile.
+     */
+    @Test
+    void theJavaScriptClientFallsBackAndRecoversWhenTheProxyCutsTheNetwork() throws Exception {
+        ForeignClients.requireJsClient();
+        Process node = new ProcessBuilder("node", "test-support/through-proxy.mjs",
+                "ws://127.0.0.1:" + proxyPort + "/ws", "cut")
+                .directory(ForeignClients.jsClientDir().toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    events.add(ProtocolClient.JSON.readTree(line));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try (ProtocolClient direct = ProtocolClient.connect(
+                URI.create("ws://127.0.0.1:" + server.server().port() + "/ws"))) {
+            JsonNode connected = until(events, e -> e.path("state").asText().equals("connected"));
+            assertThat(connected.path("transport").asText()).isEqualTo("sse");
+            until(events, e -> e.path("event").asText().equals("subscribed"));
+            for (int i = 1; i <= 3; i++) {
+                direct.publish("cut", Integer.toString(i));
+                assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+                        .isEqualTo(i);
+            }
+            killNginx();
+            until(events, e -> e.path("state").asText().equals("disconnected")
+                    || e.path("state").asText().equals("reconnecting"));
+            direct.publish("cut", "4");
+            direct.publish("cut", "5");
+            startNginx();
+            JsonNode resumed = until(events, e -> e.path("event").asText().equals("subscribed"));
+            assertThat(resumed.path("recovered").asBoolean()).isTrue();
+            assertThat(resumed.path("missed").asInt()).isEqualTo(2);
+            assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+                    .isEqualTo(4);
+            assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+                    .isEqualTo(5);
+        } finally {
+            node.getOutputStream().write("close\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            node.getOutputStream().flush();
+            if (!node.waitFor(10, TimeUnit.SECONDS)) {
+                node.destroyForcibly();
+            }
+        }
+    }
+
+    /** The next event that matches, within 20 s; others are skipped. */
+    private static JsonNode until(LinkedBlockingQueue<JsonNode> events, java.util.function.Predicate<JsonNode> match)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        java.util.List<JsonNode> seen = new java.util.ArrayList<>();
+        while (true) {
+            JsonNode e = events.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (e == null) {
+                throw new AssertionError("no matching event within 20 s; saw " + seen);
+            }
+            if (match.test(e)) {
+                return e;
+            }
+            seen.add(e);
+        }
     }
 
     /** The next SSE data line as JSON. */
