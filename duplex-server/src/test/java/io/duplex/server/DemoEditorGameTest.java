@@ -22,7 +22,7 @@ import picocli.CommandLine;
 
 /**
  * The editor and game demo pages in headless Chromium against the server {@code duplex serve} starts, driven by
- * {@code duplex-client-js/test/browser/editor-game.mjs}: three editors typing at once converge on the authority's
+ * {@code duplex-client-js/test-support/browser/editor-game.mjs}: three editors typing at once converge on the authority's
  * text, and a dot moved along a path in one page follows it in another, carried by binary frames. The driver
  * reports one JSON line per check and saves editor.png and game.png (to target/demo-screenshots, or to
  * {@code -Ddemo.screenshots=docs/demos} for the README).
@@ -59,7 +59,7 @@ class DemoEditorGameTest {
     void editorConvergesAndGameMovesSmoothlyOverBinaryFrames() throws Exception {
         ForeignClients.requireBrowser();
         Path repo = ForeignClients.interopDir().getParent();
-        Path driver = repo.resolve("duplex-client-js/test/browser/editor-game.mjs");
+        Path driver = repo.resolve("duplex-client-js/test-support/browser/editor-game.mjs");
         // Screenshots go to target/ unless -Ddemo.screenshots=docs/demos asks for the README's copies.
         Path shots = Path.of(System.getProperty("demo.screenshots", "target/demo-screenshots")).toAbsolutePath();
         java.nio.file.Files.createDirectories(shots);

@@ -33,7 +33,7 @@ import picocli.CommandLine;
 
 /**
  * The demo pages (duplex-client-js/demo/) in headless Chromium against the server {@code duplex serve} starts,
- * driven as a user would by duplex-client-js/test/browser/demos.mjs, which reports what the user sees; the
+ * driven as a user would by duplex-client-js/test-support/browser/demos.mjs, which reports what the user sees; the
  * assertions are here. Screenshots go to target/demo-screenshots, or to {@code -Ddemo.screenshots=DIR}
  * (docs/demos for the README). Needs Node, playwright-core in interop/node_modules and /usr/bin/chromium:
  * fails without them when CI=true, skips loudly otherwise.
@@ -139,7 +139,7 @@ class DemoPagesTest {
     private List<JsonNode> drive(String demo) throws Exception {
         Path repo = ForeignClients.interopDir().getParent();
         Path shots = Path.of(System.getProperty("demo.screenshots", "target/demo-screenshots")).toAbsolutePath();
-        Process p = new ProcessBuilder("node", repo.resolve("duplex-client-js/test/browser/demos.mjs").toString(),
+        Process p = new ProcessBuilder("node", repo.resolve("duplex-client-js/test-support/browser/demos.mjs").toString(),
                 "--base", base(), "--demo", demo, "--shots", shots.toString(), "--timeout", "10000")
                 .directory(repo.toFile()).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -178,68 +178,30 @@ class ProxyFallbackTest {
     @Test
     void theJavaScriptClientFallsBackAndRecoversWhenTheProxyCutsTheNetwork() throws Exception {
         ForeignClients.requireJsClient();
-        Process node = new ProcessBuilder("node", "test-support/through-proxy.mjs",
-                "ws://127.0.0.1:" + proxyPort + "/ws", "cut")
-                .directory(ForeignClients.jsClientDir().toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream(),
-                    java.nio.charset.StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    events.add(ProtocolClient.JSON.readTree(line));
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        try (ProtocolClient direct = ProtocolClient.connect(
+        try (ScriptedClient client = new ScriptedClient("ws://127.0.0.1:" + proxyPort + "/ws", "cut");
+             ProtocolClient direct = ProtocolClient.connect(
                 URI.create("ws://127.0.0.1:" + server.server().port() + "/ws"))) {
-            JsonNode connected = until(events, e -> e.path("state").asText().equals("connected"));
+            JsonNode connected = client.untilState("connected");
             assertThat(connected.path("transport").asText()).isEqualTo("sse");
-            until(events, e -> e.path("event").asText().equals("subscribed"));
+            client.untilEvent("subscribed");
             for (int i = 1; i <= 3; i++) {
                 direct.publish("cut", Integer.toString(i));
-                assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+                assertThat(client.untilEvent("pub").path("offset").asLong())
                         .isEqualTo(i);
             }
             killNginx();
-            until(events, e -> e.path("state").asText().equals("disconnected")
+            client.until(e -> e.path("state").asText().equals("disconnected")
                     || e.path("state").asText().equals("reconnecting"));
             direct.publish("cut", "4");
             direct.publish("cut", "5");
             startNginx();
-            JsonNode resumed = until(events, e -> e.path("event").asText().equals("subscribed"));
+            JsonNode resumed = client.untilEvent("subscribed");
             assertThat(resumed.path("recovered").asBoolean()).isTrue();
             assertThat(resumed.path("missed").asInt()).isEqualTo(2);
-            assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+            assertThat(client.untilEvent("pub").path("offset").asLong())
                     .isEqualTo(4);
-            assertThat(until(events, e -> e.path("event").asText().equals("pub")).path("offset").asLong())
+            assertThat(client.untilEvent("pub").path("offset").asLong())
                     .isEqualTo(5);
-        } finally {
-            node.getOutputStream().write("close\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            node.getOutputStream().flush();
-            if (!node.waitFor(10, TimeUnit.SECONDS)) {
-                node.destroyForcibly();
-            }
-        }
-    }
-
-    /** The next event that matches, within 20 s; others are skipped. */
-    private static JsonNode until(LinkedBlockingQueue<JsonNode> events, java.util.function.Predicate<JsonNode> match)
-            throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        java.util.List<JsonNode> seen = new java.util.ArrayList<>();
-        while (true) {
-            JsonNode e = events.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (e == null) {
-                throw new AssertionError("no matching event within 20 s; saw " + seen);
-            }
-            if (match.test(e)) {
-                return e;
-            }
-            seen.add(e);
         }
     }
 
