@@ -26,11 +26,17 @@ final class BrokerOptions {
             description = "The Redis of --broker redis (default: ${DEFAULT-VALUE}).")
     String redis;
 
+    @Option(names = "--presence-refresh", defaultValue = "PT5S",
+            description = "With --broker redis: how often this node extends the expiry of its presence members; "
+                    + "a crashed node's members are gone within 4 times this (default: ${DEFAULT-VALUE}).")
+    java.time.Duration presenceRefresh;
+
     /** The broker the flags ask for, connected; null for the in-memory one (the hub makes and owns that). */
     Broker create(HubConfig config) {
         return switch (broker) {
             case "memory" -> null;
-            case "redis" -> new RedisBroker(config, RedisBroker.Options.defaults(redis));
+            case "redis" -> new RedisBroker(config,
+                    RedisBroker.Options.defaults(redis).withPresenceRefresh(presenceRefresh));
             default -> throw new ParameterException(command.commandLine(),
                     "--broker must be memory or redis, not " + broker);
         };

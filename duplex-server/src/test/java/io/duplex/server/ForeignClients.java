@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Finds the clients in {@code interop/} that were written by others (Node with the {@code ws} package, the
- * system's Python {@code websockets}). The rule is duplex-net's interop rule: a missing one fails the test when
+ * Finds the programs written by others that tests run against: the clients in {@code interop/} (Node with the
+ * {@code ws} package, the system's Python {@code websockets}), Chromium, nginx, haproxy and Redis. The rule is duplex-net's interop rule: a missing one fails the test when
  * {@code CI=true}, since CI must run every client, and skips it loudly elsewhere.
  *
  * <p>Thread-safety: stateless.
@@ -45,6 +45,28 @@ final class ForeignClients {
     static void requireNginx() {
         assumeOrFailInCi(Files.isExecutable(Path.of(NGINX)),
                 NGINX + " is missing: install the Debian package nginx");
+    }
+
+    /** Debian's haproxy, the load balancer in front of several nodes. */
+    static final String HAPROXY = "/usr/sbin/haproxy";
+
+    static void requireHaproxy() {
+        assumeOrFailInCi(Files.isExecutable(Path.of(HAPROXY)),
+                HAPROXY + " is missing: install the Debian package haproxy");
+    }
+
+    /** The shared Redis on 127.0.0.1:6379 of the scale-out tests (never stopped or flushed by a test). */
+    static final String REDIS = "redis://127.0.0.1:6379";
+
+    static void requireRedis() {
+        boolean up;
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", 6379), 500);
+            up = true;
+        } catch (IOException e) {
+            up = false;
+        }
+        assumeOrFailInCi(up, "no Redis on 127.0.0.1:6379: install the Debian package redis-server");
     }
 
     /** Node and duplex-client-js's dev dependencies ({@code ws}) for the JavaScript client's own tests. */
