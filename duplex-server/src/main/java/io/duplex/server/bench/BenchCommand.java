@@ -47,7 +47,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "echo, connect, fanout or hub")
     Mode mode;
 
-    @Option(names = "--url", required = true, description = "ws:// URL of the server (fanout: path /broadcast, hub: /ws, unless given)")
+    @Option(names = "--url", required = true, description = "ws:// URL of the server (fanout: path /broadcast, hub: /ws, unless given); "
+            + "hub: repeat it to spread the subscribers round robin over several nodes")
+    List<URI> urls;
+
+    @Option(names = "--publish-url", description = "hub: where the publisher connects (default: the first --url), "
+            + "e.g. another node of the same cluster")
+    URI publishUrl;
+
+    /** The first --url: the server of every mode but hub's subscribers. */
     URI url;
 
     @Option(names = "--connections", description = "echo: connections (default 10); connect: connections (default 1000)")
@@ -149,8 +157,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     BenchSettings settings() {
-        if (url.getScheme() == null || !url.getScheme().equals("ws") || url.getHost() == null) {
-            throw new IllegalArgumentException("--url must be ws://HOST[:PORT][/PATH] (wss is not supported): " + url);
+        url = urls.get(0);
+        for (URI u : publishUrl == null ? urls : java.util.stream.Stream.concat(urls.stream(),
+                java.util.stream.Stream.of(publishUrl)).toList()) {
+            if (u.getScheme() == null || !u.getScheme().equals("ws") || u.getHost() == null) {
+                throw new IllegalArgumentException("--url must be ws://HOST[:PORT][/PATH] (wss is not supported): " + u);
+            }
         }
         int n = connections != null ? connections : mode == Mode.connect ? 1000 : 10;
         if (n < 1 || depth < 1 || size < 0 || maxPending < 1 || subscribers < 1 || publishRate < 0
@@ -169,7 +181,8 @@ public final class BenchCommand implements Callable<Integer> {
         int total = mode == Mode.fanout || mode == Mode.hub ? subscribers + 1 : n;
         int nLoops = loops != null ? loops : Runtime.getRuntime().availableProcessors();
         return new BenchSettings(url, nLoops, n, depth, size, text, warmup, duration, hold, maxPending,
-                sources(total), subscribers, publishRate, topics, serverPid, connectTimeout, !quiet);
+                sources(total), subscribers, publishRate, topics, serverPid, connectTimeout, !quiet, List.copyOf(urls),
+                publishUrl == null ? url : publishUrl);
     }
 
     /** The hub mode's own rules: data big enough for the send time, and topics to publish to. */

@@ -54,12 +54,19 @@ abstract class BenchRun implements AutoCloseable {
      */
     <T extends LoadConnection> List<T> open(int count, URI uri, Function<ClientHandshake, T> factory)
             throws InterruptedException {
+        return open(count, List.of(uri), factory);
+    }
+
+    /** Connection i goes to {@code uris.get(i % uris.size())}. */
+    <T extends LoadConnection> List<T> open(int count, List<URI> uris, Function<ClientHandshake, T> factory)
+            throws InterruptedException {
         Semaphore permits = new Semaphore(settings.maxPending());
-        InetSocketAddress server = settings.serverAddress();
         List<InetSocketAddress> locals = settings.sourceAddresses();
         List<T> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             permits.acquire();
+            URI uri = uris.get(i % uris.size());
+            InetSocketAddress server = new InetSocketAddress(uri.getHost(), uri.getPort() != -1 ? uri.getPort() : 80);
             T h = factory.apply(ClientHandshake.create(uri, handshakeOptions));
             all.add(h);
             h.upgraded.whenComplete((c, e) -> {

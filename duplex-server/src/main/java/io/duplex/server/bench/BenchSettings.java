@@ -22,11 +22,13 @@ import java.util.List;
  * @param topics hub: topics the subscribers spread over (subscriber i joins topic i mod topics); 0: none
  * @param serverPid process whose CPU and memory are reported, or 0
  * @param progress print a progress line to stderr every second
+ * @param urls hub: the subscribers' servers, round robin (the first is {@code url})
+ * @param publishUrl hub: the publisher's server
  */
 record BenchSettings(URI url, int loops, int connections, int depth, int size, boolean text, Duration warmup,
                      Duration duration, Duration hold, int maxPending, List<InetSocketAddress> sourceAddresses,
                      int subscribers, double publishRate, int topics, long serverPid, Duration connectTimeout,
-                     boolean progress) {
+                     boolean progress, List<URI> urls, URI publishUrl) {
 
     InetSocketAddress serverAddress() {
         int port = url.getPort() != -1 ? url.getPort() : 80;
@@ -46,6 +48,22 @@ record BenchSettings(URI url, int loops, int connections, int depth, int size, b
     URI hubUri() {
         String p = url.getRawPath();
         return withPath(p == null || p.isEmpty() || p.equals("/") ? "/ws" : p);
+    }
+
+    /** {@code hub}: {@link #hubUri} of each of {@link #urls}. */
+    List<URI> hubUris() {
+        return urls.stream().map(u -> hubUri(u)).toList();
+    }
+
+    /** {@code hub}: the publisher's {@link #hubUri}. */
+    URI publishUri() {
+        return hubUri(publishUrl);
+    }
+
+    private static URI hubUri(URI u) {
+        String p = u.getRawPath();
+        return URI.create("ws://" + u.getRawAuthority() + (p == null || p.isEmpty() || p.equals("/") ? "/ws" : p)
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()));
     }
 
     URI broadcastUri() {

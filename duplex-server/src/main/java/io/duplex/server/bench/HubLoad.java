@@ -49,7 +49,7 @@ final class HubLoad extends BenchRun {
     Map<String, Object> run() throws Exception {
         startProgress();
         int topics = settings.topics();
-        List<Subscriber> subs = open(settings.subscribers(), settings.hubUri(), Subscriber::new);
+        List<Subscriber> subs = open(settings.subscribers(), settings.hubUris(), Subscriber::new);
         if (subs.isEmpty()) {
             throw new IllegalStateException("could not connect: " + stats.firstErrors());
         }
@@ -66,7 +66,7 @@ final class HubLoad extends BenchRun {
             perTopic[s.index % topics]++;
         }
         members = perTopic;
-        List<Publisher> pubs = open(1, settings.hubUri(), Publisher::new);
+        List<Publisher> pubs = open(1, settings.publishUri(), Publisher::new);
         if (pubs.isEmpty()) {
             throw new IllegalStateException("publisher could not connect: " + stats.firstErrors());
         }
