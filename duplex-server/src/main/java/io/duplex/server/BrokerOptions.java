@@ -3,6 +3,10 @@ package io.duplex.server;
 import io.duplex.hub.HubConfig;
 import io.duplex.hub.broker.Broker;
 import io.duplex.redis.RedisBroker;
+import io.duplex.redis.ShardedBroker;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -10,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Where the hub keeps topics: {@code --broker memory} (this process only, the default) or {@code --broker redis}
- * with {@code --redis redis://host:port}, for several nodes sharing topics, presence and history
- * (docs/scaling.md). {@code @Mixin BrokerOptions broker;} then {@link #create}.
+ * with {@code --redis redis://host:port}, for several nodes sharing topics, presence and history; a comma-separated
+ * list of URIs spreads topics over several Redis instances by consistent hashing (docs/scaling.md). {@code @Mixin BrokerOptions broker;} then {@link #create}.
  */
 final class BrokerOptions {
 
@@ -22,8 +26,10 @@ final class BrokerOptions {
             description = "memory (one node) or redis (several nodes on one Redis; see --redis) (default: ${DEFAULT-VALUE}).")
     String broker;
 
-    @Option(names = "--redis", defaultValue = "redis://127.0.0.1:6379", paramLabel = "URI",
-            description = "The Redis of --broker redis (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--redis", defaultValue = "redis://127.0.0.1:6379", paramLabel = "URI[,URI...]",
+            description = "The Redis of --broker redis; several, comma-separated, are shards: each topic lives on "
+                    + "one of them, chosen by consistent hashing; every node needs the same list "
+                    + "(default: ${DEFAULT-VALUE}).")
     String redis;
 
     @Option(names = "--presence-refresh", defaultValue = "PT5S",
@@ -35,10 +41,19 @@ final class BrokerOptions {
     Broker create(HubConfig config) {
         return switch (broker) {
             case "memory" -> null;
-            case "redis" -> new RedisBroker(config,
-                    RedisBroker.Options.defaults(redis).withPresenceRefresh(presenceRefresh));
+            case "redis" -> redis(config);
             default -> throw new ParameterException(command.commandLine(),
                     "--broker must be memory or redis, not " + broker);
         };
+    }
+
+    private Broker redis(HubConfig config) {
+        List<String> uris = Arrays.stream(redis.split(",")).map(String::trim).filter(u -> !u.isEmpty()).toList();
+        if (uris.isEmpty() || uris.size() != new HashSet<>(uris).size()) {
+            throw new ParameterException(command.commandLine(),
+                    "--redis needs one or more distinct URIs, not '" + redis + "'");
+        }
+        RedisBroker.Options options = RedisBroker.Options.defaults(uris.get(0)).withPresenceRefresh(presenceRefresh);
+        return uris.size() == 1 ? new RedisBroker(config, options) : new ShardedBroker(config, options, uris);
     }
 }

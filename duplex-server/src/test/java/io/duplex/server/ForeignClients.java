@@ -69,6 +69,12 @@ final class ForeignClients {
         assumeOrFailInCi(up, "no Redis on 127.0.0.1:6379: install the Debian package redis-server");
     }
 
+    /** redis-server on PATH, for tests that start (and stop) a Redis of their own. */
+    static void requireRedisServer() {
+        assumeOrFailInCi(runs(List.of("redis-server", "--version")),
+                "redis-server is not on PATH: install the Debian package redis-server");
+    }
+
     /** Node and duplex-client-js's dev dependencies ({@code ws}) for the JavaScript client's own tests. */
     static void requireJsClient() {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");

@@ -71,4 +71,10 @@ class ServeRedisTest {
         assertThatThrownBy(() -> start("--broker", "etcd")).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("memory or redis");
     }
+
+    @Test
+    void aShardListWithTheSameAddressTwiceIsRefused() {
+        assertThatThrownBy(() -> start("--broker", "redis", "--redis", "redis://127.0.0.1:1, redis://127.0.0.1:1"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("distinct");
+    }
 }
