@@ -194,4 +194,37 @@ class ThreeNodesHaproxyTest {
     private static Path repoRoot() {
         return ForeignClients.interopDir().getParent();
     }
+
+    /**
+     * The JavaScript client (the browser client's library, run in Node) through the balancer: when the node it
+     * landed on stops, it reconnects through haproxy to another node and recovers what was published meanwhile.
+     */
+    @Test
+    void theJavaScriptClientMovesToAnotherNodeThroughTheBalancerAndRecovers() throws Exception {
+        startNodesAndHaproxy();
+        ForeignClients.requireJsClient();
+        try (ScriptedClient client = new ScriptedClient("ws://127.0.0.1:" + proxyPort + "/ws", topic)) {
+            assertThat(client.untilState("connected").path("transport").asText()).isEqualTo("websocket");
+            client.untilEvent("subscribed");
+            int home = sessionsPerNode().indexOf(1);
+            assertThat(home).as("the client's node").isNotNegative();
+            ServeCommand.Running other = nodes.get((home + 1) % 3);
+            ProtocolClient publisher = ProtocolClient.connect(
+                    URI.create("ws://127.0.0.1:" + other.server().port() + "/ws"));
+            clients.add(publisher);
+            publisher.publish(topic, "1");
+            assertThat(client.untilEvent("pub").path("offset").asLong()).isEqualTo(1);
+            ServeCommand.Running gone = nodes.get(home);
+            stopped.add(gone);
+            gone.stop(Duration.ofSeconds(2));
+            client.untilState("reconnecting");
+            publisher.publish(topic, "2");
+            publisher.publish(topic, "3");
+            JsonNode resumed = client.untilEvent("subscribed");
+            assertThat(resumed.path("recovered").asBoolean()).isTrue();
+            assertThat(client.untilEvent("pub").path("offset").asLong()).isEqualTo(2);
+            assertThat(client.untilEvent("pub").path("offset").asLong()).isEqualTo(3);
+            assertThat(sessionsPerNode().get(home)).isZero();
+        }
+    }
 }
