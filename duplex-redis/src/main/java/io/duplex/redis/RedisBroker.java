@@ -7,6 +7,7 @@ import io.duplex.hub.StreamPosition;
 import io.duplex.hub.broker.Broker;
 import io.duplex.hub.broker.BrokerException;
 import io.duplex.hub.broker.BrokerListener;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -14,8 +15,14 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -62,6 +69,11 @@ import org.slf4j.LoggerFactory;
  * may not have run must not run twice); they fail at once, or after {@link Options#commandTimeout()}, with
  * {@link BrokerException}. Lettuce reconnects by itself with a backoff of 50 ms doubling to 2 s.
  *
+ * <p>Redis Cluster ({@link #cluster}): every key and the channel of a topic carry the topic as a hash tag, so each
+ * script runs on the master that owns the topic's slot, and the scripts fan out with sharded pub/sub
+ * ({@code SPUBLISH}) instead of {@code PUBLISH}; a node subscribes ({@code SSUBSCRIBE}) to each channel on the
+ * master that owns it. Ordering, gap fills and recovery are as above, per topic.
+ *
  * <p>Not applied here: {@link HubConfig#maxTopics()} and {@link HubConfig#maxKeysPerTopic()} (keys are bounded by
  * the idempotency window only); {@link #topicCount()} and {@link #historySize()} are unknown (-1).
  *
@@ -75,7 +87,8 @@ public final class RedisBroker implements Broker {
     /**
      * How to reach Redis and name things there.
      *
-     * @param uri {@code redis://host:port} (Lettuce's URI syntax: also {@code rediss://}, a password, a database)
+     * @param uri {@code redis://host:port} (Lettuce's URI syntax: also {@code rediss://}, a password, a database);
+     *     for {@link RedisBroker#cluster} a comma-separated list of seed nodes
      * @param keyPrefix put before every key and channel, so that several hubs (or tests) share one Redis
      * @param presenceRefresh how often a node extends the expiry of its presence members; a member of a node that
      *     stopped refreshing (crashed, lost Redis) is removed, with a leave event, within 3 times this
@@ -108,9 +121,15 @@ public final class RedisBroker implements Broker {
     /** How long a topic's epoch outlives its last use: it must outlive its history and its keys. */
     private final long stateTtlMillis;
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> redis;
+    /** True on a Redis Cluster: sharded pub/sub (SSUBSCRIBE, SPUBLISH) instead of PUBLISH/SUBSCRIBE. */
+    private final boolean sharded;
+    private final Scripts.Script publishScript;
+    private final Scripts.Script joinScript;
+    private final Scripts.Script leaveScript;
+    private final Scripts.Script presenceScript;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, String> connection;
+    private final RedisScriptingAsyncCommands<String, String> redis;
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final ScheduledExecutorService worker;
     private final SecureRandom random = new SecureRandom();
@@ -123,7 +142,26 @@ public final class RedisBroker implements Broker {
 
     /** Connects to Redis; fails with {@link BrokerException} when it cannot. */
     public RedisBroker(HubConfig config, Options options) {
+        this(config, options, false);
+    }
+
+    /**
+     * Connects to a Redis Cluster; fails with {@link BrokerException} when it cannot.
+     *
+     * @param options its {@link Options#uri()} is a comma-separated list of seed nodes ({@code redis://h:p,...}),
+     *     from which Lettuce learns the cluster's topology; every node may be given different seeds
+     */
+    public static RedisBroker cluster(HubConfig config, Options options) {
+        return new RedisBroker(config, options, true);
+    }
+
+    private RedisBroker(HubConfig config, Options options, boolean cluster) {
         this.config = config;
+        this.sharded = cluster;
+        this.publishScript = cluster ? Scripts.sharded(Scripts.PUBLISH) : Scripts.PUBLISH;
+        this.joinScript = cluster ? Scripts.sharded(Scripts.JOIN) : Scripts.JOIN;
+        this.leaveScript = cluster ? Scripts.sharded(Scripts.LEAVE) : Scripts.LEAVE;
+        this.presenceScript = cluster ? Scripts.sharded(Scripts.PRESENCE) : Scripts.PRESENCE;
         this.options = options;
         this.memberTtlMillis = 3 * options.presenceRefresh().toMillis();
         this.stateTtlMillis = Math.max(Math.max(config.historyTtl().toMillis(), config.idempotencyWindow().toMillis()),
@@ -132,44 +170,99 @@ public final class RedisBroker implements Broker {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2,
                         TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, RedisURI.create(options.uri()));
-        client.setOptions(ClientOptions.builder()
+        ClientOptions clientOptions = ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 // A command cut off by a disconnect may or may not have run: never send it again.
                 .replayFilter(command -> true)
                 .timeoutOptions(TimeoutOptions.enabled(options.commandTimeout()))
-                .build());
+                .build();
+        RedisClient single = null;
+        RedisClusterClient clustered = null;
+        if (cluster) {
+            List<RedisURI> seeds = new ArrayList<>();
+            for (String u : options.uri().split(",")) {
+                if (!u.isBlank()) {
+                    seeds.add(RedisURI.create(u.trim()));
+                }
+            }
+            clustered = RedisClusterClient.create(resources, seeds);
+            clustered.setOptions(ClusterClientOptions.builder(clientOptions)
+                    // MOVED/ASK and failed connections make Lettuce read the topology again (slots moved, failover).
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers().build())
+                    .build());
+            this.client = clustered;
+        } else {
+            single = RedisClient.create(resources, RedisURI.create(options.uri()));
+            single.setOptions(clientOptions);
+            this.client = single;
+        }
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "duplex-redis-broker");
             t.setDaemon(true);
             return t;
         });
-        StatefulRedisConnection<String, String> c = null;
+        StatefulConnection<String, String> c = null;
         StatefulRedisPubSubConnection<String, String> ps = null;
+        RedisScriptingAsyncCommands<String, String> commands = null;
         try {
-            c = client.connect();
-            ps = client.connectPubSub();
+            if (cluster) {
+                var cc = clustered.connect();
+                c = cc;
+                commands = cc.async();
+                var cps = clustered.connectPubSub();
+                ps = cps;
+                // Lettuce opens a master's connections on first use, and REJECT_COMMANDS fails what is sent while
+                // one is still connecting: open them all now. (A master that joins later is opened on first use.)
+                for (RedisClusterNode node : clustered.getPartitions()) {
+                    if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                        // By address: Lettuce keeps the connections it routes a slot's commands to by address.
+                        cc.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                        cps.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                    }
+                }
+            } else {
+                var sc = single.connect();
+                c = sc;
+                commands = sc.async();
+                ps = single.connectPubSub();
+            }
         } catch (RedisException e) {
+            if (ps != null) {
+                ps.close();
+            }
             if (c != null) {
                 c.close();
             }
             shutdownClient();
-            throw new BrokerException("cannot connect to Redis at " + options.uri() + ": " + e.getMessage(), e);
+            throw new BrokerException("cannot connect to Redis " + (cluster ? "Cluster " : "") + "at "
+                    + options.uri() + ": " + e.getMessage(), e);
         }
         this.connection = c;
-        this.redis = c.async();
+        this.redis = commands;
         this.pubsub = ps;
-        pubsub.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                onWorker(() -> onMessage(channel, message));
-            }
-        });
+        if (cluster) {
+            // Sharded messages arrive on Lettuce's per-master connections and are reported here with their node.
+            ((StatefulRedisClusterPubSubConnection<String, String>) ps).addListener(new RedisClusterPubSubAdapter<>() {
+                @Override
+                public void smessage(RedisClusterNode node, String channel, String message) {
+                    onWorker(() -> onMessage(channel, message));
+                }
+            });
+        } else {
+            pubsub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    onWorker(() -> onMessage(channel, message));
+                }
+            });
+        }
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                if (handler == pubsub) {
+                // On a cluster the subscriptions live on per-master pub/sub connections, each its own handler.
+                if (handler == pubsub || (sharded && handler instanceof StatefulRedisPubSubConnection<?, ?>)) {
                     log.info("pub/sub connection to Redis {} is back: resubscribing {} topics", address,
                             feeds.size());
                     onWorker(() -> resubscribe(0));
@@ -178,7 +271,8 @@ public final class RedisBroker implements Broker {
 
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-                if (handler == pubsub && !closed) {
+                if ((handler == pubsub || (sharded && handler instanceof StatefulRedisPubSubConnection<?, ?>))
+                        && !closed) {
                     log.warn("pub/sub connection to Redis lost; reconnecting");
                 }
             }
@@ -199,7 +293,7 @@ public final class RedisBroker implements Broker {
         String[] keys = keyed ? new String[] {k.state(), k.history(), k.idempotency(key)}
                 : new String[] {k.state(), k.history()};
         String excluded = p.excludedClient() == null ? "" : Envelopes.quote(p.excludedClient());
-        return call(() -> Scripts.PUBLISH.<List<Object>>run(redis, keys, k.channel(), Envelopes.publicationPrefix(p),
+        return call(() -> publishScript.<List<Object>>run(redis, keys, k.channel(), Envelopes.publicationPrefix(p),
                 excluded, Integer.toString(config.historySize()), Long.toString(config.historyTtl().toMillis()),
                 Long.toString(stateTtlMillis), Long.toString(config.idempotencyWindow().toMillis()), newEpoch()),
                 r -> new PublishOutcome(new StreamPosition((String) r.get(1), (Long) r.get(2)),
@@ -251,7 +345,11 @@ public final class RedisBroker implements Broker {
                 return f;
             }
             try {
-                pubsub.async().unsubscribe(keys(t).channel());
+                if (sharded) {
+                    pubsub.async().sunsubscribe(keys(t).channel());
+                } else {
+                    pubsub.async().unsubscribe(keys(t).channel());
+                }
             } catch (RuntimeException e) {
                 log.debug("unsubscribe from {} failed", t, e);
             }
@@ -264,7 +362,7 @@ public final class RedisBroker implements Broker {
         ownMembers.computeIfAbsent(topic, t -> new ConcurrentHashMap<>()).put(member.client(), member);
         TopicKeys k = keys(topic);
         String json = Envelopes.member(member);
-        return call(() -> Scripts.JOIN.<List<Object>>run(redis, new String[] {k.members(), k.expiry()}, k.channel(),
+        return call(() -> joinScript.<List<Object>>run(redis, new String[] {k.members(), k.expiry()}, k.channel(),
                 member.client(), json, Long.toString(memberTtlMillis), Envelopes.eventPrefix("join", topic) + json + "}"),
                 r -> null);
     }
@@ -277,7 +375,7 @@ public final class RedisBroker implements Broker {
         });
         TopicKeys k = keys(topic);
         String event = Envelopes.eventPrefix("leave", topic) + Envelopes.member(member) + "}";
-        return call(() -> Scripts.LEAVE.<List<Object>>run(redis, new String[] {k.members(), k.expiry()}, k.channel(),
+        return call(() -> leaveScript.<List<Object>>run(redis, new String[] {k.members(), k.expiry()}, k.channel(),
                 member.client(), event), r -> null);
     }
 
@@ -363,7 +461,9 @@ public final class RedisBroker implements Broker {
 
     private CompletableFuture<Void> subscribe(String topic) {
         try {
-            return pubsub.async().subscribe(keys(topic).channel()).toCompletableFuture();
+            String channel = keys(topic).channel();
+            return (sharded ? pubsub.async().ssubscribe(channel) : pubsub.async().subscribe(channel))
+                    .toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -524,7 +624,7 @@ public final class RedisBroker implements Broker {
         args.add(Envelopes.eventPrefix("leave", topic));
         args.addAll(clients);
         try {
-            return Scripts.PRESENCE.run(redis, new String[] {k.members(), k.expiry(), k.state()},
+            return presenceScript.run(redis, new String[] {k.members(), k.expiry(), k.state()},
                     args.toArray(String[]::new));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

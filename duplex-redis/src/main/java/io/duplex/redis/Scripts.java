@@ -2,7 +2,7 @@ package io.duplex.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,7 +27,7 @@ final class Scripts {
     private Scripts() {}
 
     record Script(String name, String text, String sha) {
-        <T> CompletableFuture<T> run(RedisAsyncCommands<String, String> redis, String[] keys, String... args) {
+        <T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> redis, String[] keys, String... args) {
             CompletableFuture<T> out = new CompletableFuture<>();
             redis.<T>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((v, e) -> {
                 if (e instanceof RedisNoScriptException) {
@@ -48,18 +48,34 @@ final class Scripts {
         }
     }
 
+    /**
+     * The script for a Redis Cluster: its fan-out uses sharded pub/sub ({@code SPUBLISH}), which Redis delivers
+     * only within the shard that owns the channel's slot; the channel carries the topic's hash tag, so that is the
+     * shard the script runs on.
+     */
+    static Script sharded(Script s) {
+        String text = s.text().replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'");
+        return new Script(s.name(), text, sha1(text));
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(
+                    text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Script load(String name) {
         try (InputStream in = Scripts.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing script " + name);
             }
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            byte[] sha = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
-            return new Script(name, text, HexFormat.of().formatHex(sha));
+            return new Script(name, text, sha1(text));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
