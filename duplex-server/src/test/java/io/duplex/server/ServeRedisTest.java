@@ -73,6 +73,14 @@ class ServeRedisTest {
     }
 
     @Test
+    void aClusterWithoutTheRedisBrokerOrWithoutSeedsIsRefused() {
+        assertThatThrownBy(() -> start("--redis-cluster", "redis://127.0.0.1:1"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("needs --broker redis");
+        assertThatThrownBy(() -> start("--broker", "redis", "--redis-cluster", " , "))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("one or more node URIs");
+    }
+
+    @Test
     void aShardListWithTheSameAddressTwiceIsRefused() {
         assertThatThrownBy(() -> start("--broker", "redis", "--redis", "redis://127.0.0.1:1, redis://127.0.0.1:1"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("distinct");
