@@ -261,10 +261,13 @@ public final class RedisBroker implements Broker {
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                // On a cluster the subscriptions live on per-master pub/sub connections, each its own handler.
-                if (handler == pubsub || (sharded && handler instanceof StatefulRedisPubSubConnection<?, ?>)) {
-                    log.info("pub/sub connection to Redis {} is back: resubscribing {} topics", address,
-                            feeds.size());
+                // Any connection coming back (pub/sub or commands, in whichever order) subscribes every channel
+                // again and then catches every topic up from its stream: whatever was published before the
+                // SUBSCRIBE was confirmed is read back, whatever comes after arrives live. Doing it for both
+                // kinds of connection closes the window where commands work again but the pub/sub connection
+                // (or the event for it) lags behind.
+                if (!closed && !feeds.isEmpty()) {
+                    log.info("connection to Redis {} is back: resubscribing {} topics", address, feeds.size());
                     onWorker(() -> resubscribe(0));
                 }
             }
@@ -591,7 +594,12 @@ public final class RedisBroker implements Broker {
                 Thread.currentThread().interrupt();
                 return;
             } catch (ExecutionException | TimeoutException | RuntimeException x) {
-                log.warn("topic {}: catching up after a reconnect failed: {}", e.getKey(), x.toString());
+                log.warn("topic {}: catching up after a reconnect failed ({}); trying again", e.getKey(),
+                        x.toString());
+                if (!closed) {
+                    worker.schedule(() -> resubscribe(1), 500, TimeUnit.MILLISECONDS);
+                }
+                return;
             }
         }
     }
