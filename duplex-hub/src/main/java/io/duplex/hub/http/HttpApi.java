@@ -280,7 +280,8 @@ public final class HttpApi {
         ex.respond(status, h, errorBody(code, message));
     }
 
-    private static byte[] errorBody(ErrorCode code, String message) {
+    /** The JSON body of every HTTP error answer: {@code {"code", "message"}}. */
+    static byte[] errorBody(ErrorCode code, String message) {
         ObjectNode n = Json.NODES.objectNode();
         n.put("code", code.wire());
         n.put("message", message);

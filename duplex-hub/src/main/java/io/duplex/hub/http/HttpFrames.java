@@ -19,6 +19,19 @@ final class HttpFrames {
         return Replies.bytes(n);
     }
 
+    /**
+     * The bytes of a frame the session handed over: its own array when the buffer is a whole heap array (as the
+     * session's frames are), so nothing is copied; a copy otherwise. The buffer is the transport's to keep.
+     */
+    static byte[] bytes(java.nio.ByteBuffer utf8) {
+        if (utf8.hasArray() && utf8.arrayOffset() + utf8.position() == 0 && utf8.remaining() == utf8.array().length) {
+            return utf8.array();
+        }
+        byte[] b = new byte[utf8.remaining()];
+        utf8.get(b);
+        return b;
+    }
+
     /** The last message of a session the server ended. */
     static byte[] close(int code, String reason) {
         ObjectNode n = Replies.object("close");

@@ -1,11 +1,8 @@
 package io.duplex.hub.http;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.duplex.hub.Hub;
 import io.duplex.hub.HubSession;
 import io.duplex.hub.protocol.ErrorCode;
-import io.duplex.hub.protocol.Json;
-import io.duplex.hub.protocol.Replies;
 import io.duplex.hub.ws.HubEndpoint;
 import io.duplex.net.HandshakeHook;
 import io.duplex.net.HttpExchange;
@@ -318,10 +315,7 @@ public final class HttpTransports {
     }
 
     private static void error(HttpExchange ex, int status, ErrorCode code, String message, HttpHeaders headers) {
-        ObjectNode n = Json.NODES.objectNode();
-        n.put("code", code.wire());
-        n.put("message", message);
-        ex.respond(status, headers.add("Content-Type", "application/json"), Replies.bytes(n));
+        ex.respond(status, headers.add("Content-Type", "application/json"), HttpApi.errorBody(code, message));
     }
 
     private String newSecret() {

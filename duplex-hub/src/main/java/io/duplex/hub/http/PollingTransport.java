@@ -161,9 +161,7 @@ final class PollingTransport implements SessionTransport {
 
     @Override
     public SendResult sendText(ByteBuffer utf8) {
-        byte[] b = new byte[utf8.remaining()];
-        utf8.get(b);
-        return enqueue(b);
+        return enqueue(HttpFrames.bytes(utf8));
     }
 
     @Override

@@ -70,9 +70,7 @@ final class SseTransport implements SessionTransport {
 
     @Override
     public SendResult sendText(ByteBuffer utf8) {
-        byte[] b = new byte[utf8.remaining()];
-        utf8.get(b);
-        return event(b);
+        return event(HttpFrames.bytes(utf8));
     }
 
     @Override
