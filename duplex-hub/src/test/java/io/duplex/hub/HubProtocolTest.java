@@ -315,6 +315,21 @@ class HubProtocolTest {
     }
 
     @Test
+    void presenceInfoOverItsLimitIsTooLargeAndNothingIsSubscribed() throws Exception {
+        try (ProtocolClient c = server.client()) {
+            ObjectNode r = c.request("subscribe");
+            r.put("topic", "t.info").putObject("info").put("bio", "b".repeat(1024));
+            JsonNode e = c.call(r);
+            assertThat(e.path("code").asText()).isEqualTo("too_large");
+            assertThat(e.path("message").asText()).isEqualTo("info is larger than 1024 bytes");
+            // Nothing half-done: the same subscribe with small info succeeds.
+            ObjectNode ok = c.request("subscribe");
+            ok.put("topic", "t.info").putObject("info").put("bio", "short");
+            assertThat(c.ack(ok).path("offset").asLong()).isZero();
+        }
+    }
+
+    @Test
     void limitOnSubscriptionsPerSession() throws Exception {
         try (HubServer small = HubServer.start(HubConfig.defaults().withLimits(100, 2, 1024));
              ProtocolClient c = small.client()) {

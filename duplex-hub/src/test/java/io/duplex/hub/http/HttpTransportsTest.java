@@ -232,6 +232,80 @@ class HttpTransportsTest {
                 .isEqualTo("{\"type\":\"close\",\"code\":1001,\"reason\":\"server shutting down\"}");
     }
 
+    @Test
+    void badRequestsToTheTransportsGetPreciseAnswers() throws Exception {
+        HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST, OPTIONS");
+        Poller p = new Poller(server);
+        HttpResponse<String> badAck = HTTP.send(HttpRequest.newBuilder(
+                server.http("/http/poll?session=" + p.session + "&ack=first")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(badAck.statusCode()).isEqualTo(400);
+        assertThat(ProtocolClient.JSON.readTree(badAck.body()).path("code").asText()).isEqualTo("bad_request");
+        // An event-stream session is not polled.
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> sse = HTTP.sendAsync(HttpRequest.newBuilder(server.http("/http/sse")).build(),
+                HttpResponse.BodyHandlers.ofLines()).get(10, TimeUnit.SECONDS);
+        Thread reader = new Thread(() -> sse.body().forEach(lines::add));
+        reader.setDaemon(true);
+        reader.start();
+        String streamSession = event(lines).get(0).path("session").asText();
+        HttpResponse<String> polled = HTTP.send(HttpRequest.newBuilder(
+                server.http("/http/poll?session=" + streamSession)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(polled.statusCode()).isEqualTo(400);
+        sse.body().close();
+    }
+
+    @Test
+    void aSendOverTheMessageLimitIs413AndAPollerThatFallsBehindIsClosedAsASlowConsumer() throws Exception {
+        io.duplex.net.WebSocketOptions ws = io.duplex.net.WebSocketOptions.SERVER_DEFAULTS.withWatermarks(4096, 1024)
+                .withMaxBackpressure(8192, io.duplex.net.WebSocketOptions.SlowConsumerPolicy.CLOSE)
+                .withMaxMessageSize(1000);
+        try (HubServer small = HubServer.start(HubConfig.defaults().withRates(0, 0, 0, 0, 20),
+                HubEndpoint.Options.defaults().withWebSocket(ws), null, 1)) {
+            HttpResponse<String> open = HTTP.send(HttpRequest.newBuilder(small.http("/http/open"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            String session = ProtocolClient.JSON.readTree(open.body()).path("session").asText();
+            HttpResponse<String> big = HTTP.send(HttpRequest.newBuilder(small.http("/http/send?session=" + session))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"ping\",\"id\":1}" + " ".repeat(1000)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(big.statusCode()).isEqualTo(413);
+            assertThat(ProtocolClient.JSON.readTree(big.body()).path("code").asText()).isEqualTo("too_large");
+            HTTP.send(HttpRequest.newBuilder(small.http("/http/send?session=" + session))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"subscribe\",\"id\":2,\"topic\":\"flood\"}"))
+                    .build(), HttpResponse.BodyHandlers.discarding());
+            // The session is not polled while 16 KiB of publications wait for it: over its 8 KiB it is ended.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!small.hub().hasSubscribers("flood") && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            for (int i = 0; i < 16; i++) {
+                small.hub().publish("flood", "\"" + "f".repeat(1000) + "\"", null).get(5, TimeUnit.SECONDS);
+            }
+            List<JsonNode> got = new ArrayList<>();
+            long seq = 1;
+            while (got.stream().noneMatch(m -> m.path("type").asText().equals("close"))) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                        small.http("/http/poll?session=" + session + "&ack=" + seq)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                seq = Long.parseLong(r.headers().firstValue("X-Duplex-Seq").orElseThrow());
+                for (String line : r.body().split("\n")) {
+                    if (!line.isEmpty()) {
+                        got.add(ProtocolClient.JSON.readTree(line));
+                    }
+                }
+                assertThat(System.nanoTime()).as("a close within 10 s").isLessThan(deadline);
+            }
+            JsonNode close = got.get(got.size() - 1);
+            assertThat(close.path("code").asInt()).isEqualTo(1008);
+            assertThat(close.path("reason").asText()).isEqualTo("slow consumer");
+            assertThat(got.stream().filter(m -> m.path("type").asText().equals("pub")).count()).isLessThan(16);
+        }
+    }
+
     /** The JSON messages of the next SSE event (its data lines up to the blank line). */
     private static List<JsonNode> event(LinkedBlockingQueue<String> lines) throws Exception {
         List<JsonNode> out = new ArrayList<>();
