@@ -49,6 +49,7 @@ public final class Connection extends Selectable {
     private static final int DIRTY = 1 << 5;
     private static final int WAITING_WRITABLE = 1 << 6;
     private static final int INPUT_SHUTDOWN = 1 << 7;
+    private static final int WROTE = 1 << 8;
 
     private final EventLoop loop;
     private final SocketChannel channel;
@@ -352,6 +353,9 @@ public final class Connection extends Selectable {
                 q.pollFirst();
             }
             queued -= written;
+            if (written > 0) {
+                flags |= WROTE;
+            }
             if ((flags & UNWRITABLE) != 0 && queued <= options.lowWatermark()) {
                 flags &= ~UNWRITABLE;
                 becameWritable = true;
@@ -380,6 +384,13 @@ public final class Connection extends Selectable {
                 closeNow(e);
             }
         }
+    }
+
+    /** Whether the socket took any bytes since the last call (for the heartbeat's judgement of a slow peer). */
+    boolean takeWriteProgress() {
+        boolean wrote = (flags & WROTE) != 0;
+        flags &= ~WROTE;
+        return wrote;
     }
 
     boolean hasQueuedNetworkBytes() {

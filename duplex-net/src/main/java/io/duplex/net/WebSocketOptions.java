@@ -11,7 +11,9 @@ import java.time.Duration;
  *   <caption>Defaults and the attack or accident each prevents</caption>
  *   <tr><td>maxFramePayload / maxMessageSize</td><td>16 MiB</td><td>memory held by one peer's message (1009)</td></tr>
  *   <tr><td>pingInterval</td><td>30 s (server), off (client)</td><td>dead peers behind NAT or a crashed host;
- *       a peer whose pong has not arrived by the next ping is terminated</td></tr>
+ *       a peer whose pong has not arrived by the next ping, and that sent nothing else meanwhile, is terminated
+ *       (a pong stuck behind data we are not reading yet, or behind our own queue that the peer is draining, does
+ *       not count against it)</td></tr>
  *   <tr><td>idleTimeout</td><td>off</td><td>when set, a connection with no text or binary message either way for
  *       this long is closed with 1001</td></tr>
  *   <tr><td>closeTimeout</td><td>5 s</td><td>a peer that never answers our close frame or never reads it</td></tr>

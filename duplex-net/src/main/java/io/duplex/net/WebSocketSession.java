@@ -53,6 +53,8 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     private boolean userPaused;
     private boolean autoPaused;
     private boolean awaitingPong;
+    /** Bytes arrived since the last heartbeat tick: the peer is alive even if its pong is still behind them. */
+    private boolean readSinceTick;
     private boolean terminatedLocally;
     private String failureReason;
     private long lastMessageNanos;
@@ -106,6 +108,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     // ------------------------------------------------------------------------------------ transport events
 
     void onRead(ByteBuffer data) {
+        readSinceTick = true;
         engine.receive(data);
         checkWatermark();
     }
@@ -250,14 +253,31 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
         if (!open) {
             return;
         }
+        boolean wrote = conn.takeWriteProgress();
         if (awaitingPong) {
-            safeError(new TimeoutException("no pong within " + options.pingInterval()));
-            terminateOnLoop();
-            return;
+            if (!peerShowedLife(wrote)) {
+                safeError(new TimeoutException("no pong within " + options.pingInterval()));
+                terminateOnLoop();
+                return;
+            }
+            // Alive, but the pong is not through yet: wait another interval instead of stacking pings behind data.
+        } else {
+            awaitingPong = true;
+            engine.ping(EMPTY.duplicate());
         }
-        awaitingPong = true;
-        engine.ping(EMPTY.duplicate());
+        readSinceTick = false;
         heartbeat = schedule(options.pingInterval().toNanos(), this::heartbeatTick);
+    }
+
+    /**
+     * A peer whose pong is late is still alive when the reason is ours or its traffic shows it: bytes arrived
+     * since the last tick (the pong may be queued behind them, in particular while we do not read because the
+     * peer is slow to take our data), reading is paused by the application (nothing can arrive), or our ping is
+     * still queued here while the socket took some of the bytes in front of it (the peer is reading, slowly).
+     * Only a peer that did none of these for a whole interval is terminated.
+     */
+    private boolean peerShowedLife(boolean wroteSinceTick) {
+        return readSinceTick || userPaused || (wroteSinceTick && conn.bufferedAmount() > 0);
     }
 
     private void idleTick() {

@@ -2,12 +2,15 @@ package io.duplex.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.InputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,9 +18,19 @@ import org.junit.jupiter.api.Test;
 /**
  * Echoing a received message as it is (a read-only view of the loop's read buffer) must stay correct when the
  * socket cannot take the echo at once: the queued rest is copied before the read buffer is reused. A raw peer
- * sends many distinct binary messages while not reading, then reads every echo and checks each byte.
+ * with a small receive buffer sends 20 MB of distinct binary messages while not reading, then reads every echo
+ * and checks each byte, answering the server's heartbeat pings as it goes.
+ *
+ * <p>It is also the test for the stall under two-way backpressure: both directions sit at a zero window for
+ * most of the run, and the reader fails if the echoes ever stop for more than a second. The peer sets its small
+ * receive buffer before connecting; {@code -Dduplex.stress.shrinkAfterConnect=true} sets it after, which makes the
+ * server's kernel send only from its persist timer (see docs/operations.md, "Both directions at a zero window"):
+ * the test then fails on a pause, whatever the server does.
  */
 class BorrowedViewTest {
+    /** Longest acceptable gap between two echoes once the reader has started. */
+    static final long MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private WebSocketServer server;
 
     @AfterEach
@@ -29,50 +42,101 @@ class BorrowedViewTest {
 
     @Test
     void echoedViewsSurviveAFullSocket() throws Exception {
-        java.util.concurrent.CountDownLatch backedUp = new java.util.concurrent.CountDownLatch(1);
-        WebSocket[] serverSide = new WebSocket[1];
+        server = startEchoServer(Duration.ofSeconds(1));
+        long pause = echoRun(server, 20_000, 1000);
+        assertThat(pause).as("longest pause between echoes, ns").isLessThan(MAX_PAUSE_NANOS);
+    }
+
+    /**
+     * The stress form: many runs in a row on one server, each on a new connection. Any pause over a second in any
+     * run fails, with the state of both ends.
+     */
+    @Test
+    void manyRunsInARowNeverPause() throws Exception {
+        server = startEchoServer(Duration.ofMillis(Long.getLong("duplex.stress.pingMillis", 1000)));
+        int runs = Integer.getInteger("duplex.stress.runs", 10);
+        long worst = 0;
+        for (int r = 0; r < runs; r++) {
+            long pause = echoRun(server, 20_000, 1000);
+            assertThat(pause).as("run %d: longest pause between echoes, ns", r).isLessThan(MAX_PAUSE_NANOS);
+            worst = Math.max(worst, pause);
+        }
+        System.out.printf("BorrowedViewTest: %d runs of 20 MB each way, longest pause between echoes %.1f ms%n",
+                runs, worst / 1e6);
+    }
+
+    /** Counts down once per connection whose echoes queue up behind a full socket: the case these tests need. */
+    static final class BackedUp {
+        volatile CountDownLatch latch = new CountDownLatch(1);
+        volatile WebSocket last;
+    }
+
+    /** The echo server of these tests: one loop, views echoed as they are, heartbeat {@code ping}. */
+    static WebSocketServer startEchoServer(Duration ping) throws IOException {
+        BackedUp backedUp = new BackedUp();
         WebSocketListener echoView = new WebSocketListener() {
             @Override
             public void onOpen(WebSocket ws) {
-                serverSide[0] = ws;
+                ws.attach(backedUp);
+                backedUp.last = ws;
             }
 
             @Override
             public void onBinary(WebSocket ws, ByteBuffer data) {
                 ws.sendBinary(data);
                 if (ws.bufferedAmount() > 32 * 1024) {
-                    // Echoes are queued behind a full socket: the case this test is about.
-                    backedUp.countDown();
+                    ((BackedUp) ws.attachment()).latch.countDown();
                 }
             }
         };
-        server = WebSocketServer.builder().port(0).loops(1)
+        WebSocketServer s = WebSocketServer.builder().port(0).loops(1)
                 .defaultEndpoint(Endpoint.of(echoView).withDeflate(null)
-                        .withOptions(WebSocketOptions.SERVER_DEFAULTS.withPingInterval(Duration.ZERO)
+                        .withOptions(WebSocketOptions.SERVER_DEFAULTS.withPingInterval(ping)
                                 .withMaxBackpressure(256L << 20, WebSocketOptions.SlowConsumerPolicy.CLOSE)))
                 .start();
-        int messages = 6_000;  // 6 MB each way: more than the loopback socket buffers in between hold
-        int size = 1000;
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setReceiveBufferSize(16 * 1024);
-            s.setSoTimeout(5_000);
+        SERVERS.put(s, backedUp);
+        return s;
+    }
+
+    private static final java.util.Map<WebSocketServer, BackedUp> SERVERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * Sends {@code messages} binary messages of {@code size} bytes from one thread without reading, reads and
+     * checks every echo on another once the server is backed up, and returns the longest gap between two
+     * consecutive reads that made progress.
+     */
+    static long echoRun(WebSocketServer server, int messages, int size) throws Exception {
+        BackedUp backedUp = SERVERS.get(server);
+        backedUp.latch = new CountDownLatch(1);
+        try (Socket s = new Socket()) {
+            if (!Boolean.getBoolean("duplex.stress.shrinkAfterConnect")) {
+                s.setReceiveBufferSize(16 * 1024);
+            }
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5_000);
+            if (Boolean.getBoolean("duplex.stress.shrinkAfterConnect")) {
+                s.setReceiveBufferSize(16 * 1024);
+            }
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
             out.write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-            DataInputStream din = new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
-            // Skip the 101 response head.
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            DataInputStream din = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
             int matched = 0;
             while (matched < 4) {
                 int b = din.read();
                 matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : 0;
             }
-            // Send everything without reading: the server's echoes back up behind our unread receive buffer.
+            // Pongs go out from the writer between frames (the reader must never block on a full socket), or from
+            // the reader once the writer is done.
+            java.util.Queue<byte[]> pongs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
             Thread writer = new Thread(() -> {
                 try {
+                    byte[] frame = new byte[8 + size];
                     for (int i = 0; i < messages; i++) {
-                        byte[] frame = new byte[8 + size];
                         frame[0] = (byte) 0x82;
                         frame[1] = (byte) (0x80 | 126);
                         frame[2] = (byte) (size >> 8);
@@ -81,34 +145,90 @@ class BorrowedViewTest {
                         for (int k = 0; k < size; k++) {
                             frame[8 + k] = (byte) (i * 31 + k);
                         }
-                        out.write(frame);
+                        sendPongs(pongs, out);
+                        synchronized (out) {
+                            out.write(frame);
+                        }
                     }
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
+                    writing.set(false);
+                    sendPongs(pongs, out);
+                } catch (IOException e) {
+                    // The reader reports what went wrong.
                 }
-            });
+            }, "borrowed-view-writer");
             writer.setDaemon(true);
             writer.start();
-            assertThat(backedUp.await(20, TimeUnit.SECONDS)).as("echoes queued behind a full socket").isTrue();
-            for (int i = 0; i < messages; i++) {
+            assertThat(backedUp.latch.await(20, TimeUnit.SECONDS)).as("echoes queued behind a full socket").isTrue();
+            long maxPause = 0;
+            long last = System.nanoTime();
+            for (int i = 0; i < messages; ) {
+                int opcode;
                 try {
-                    readEcho(din, i, size);
-                } catch (java.io.IOException | AssertionError e) {
-                    WebSocketSession ss = (WebSocketSession) serverSide[0];
-                    String state = ss.connection().loop().submit(ss::describe).get(5, TimeUnit.SECONDS);
-                    String sockets = new String(new ProcessBuilder("ss", "-tnoi", "sport = :" + server.port()
-                            + " or dport = :" + server.port()).redirectErrorStream(true).start().getInputStream()
-                            .readAllBytes());
-                    throw new AssertionError("failed at echo " + i + "; writer alive=" + writer.isAlive()
-                            + "; server side: " + state + "\n" + sockets, e);
+                    opcode = readFrame(din, i, size, pongs);
+                    if (!writing.get()) {
+                        sendPongs(pongs, out);
+                    }
+                } catch (IOException | AssertionError e) {
+                    throw new AssertionError("failed at echo " + i + " of " + messages + "; writer alive="
+                            + writer.isAlive() + "\n" + describe(backedUp.last, server.port()), e);
                 }
+                long now = System.nanoTime();
+                maxPause = Math.max(maxPause, now - last);
+                last = now;
+                if (opcode == 0x2) {
+                    i++;
+                }
+            }
+            writer.join(5_000);
+            return maxPause;
+        }
+    }
+
+    /** The server side of the connection and both sockets as the kernel sees them. */
+    static String describe(WebSocket ws, int port) {
+        String state;
+        try {
+            WebSocketSession ss = (WebSocketSession) ws;
+            state = ss.connection().loop().submit(ss::describe).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            state = "unavailable: " + e;
+        }
+        String sockets;
+        try {
+            sockets = new String(new ProcessBuilder("ss", "-tnmoi", "sport = :" + port + " or dport = :" + port)
+                    .redirectErrorStream(true).start().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            sockets = "ss failed: " + e;
+        }
+        return "server side: " + state + "\n" + sockets;
+    }
+
+    private static void sendPongs(java.util.Queue<byte[]> pongs, OutputStream out) throws IOException {
+        byte[] pong;
+        while ((pong = pongs.poll()) != null) {
+            synchronized (out) {
+                out.write(pong);
             }
         }
     }
 
-    private static void readEcho(DataInputStream din, int i, int size) throws java.io.IOException {
-        assertThat(din.readUnsignedByte()).isEqualTo(0x82);
-        assertThat(din.readUnsignedByte()).isEqualTo(126);
+    /** Reads one frame: an echo (checked) or a ping (its pong queued). Returns its opcode. */
+    private static int readFrame(DataInputStream din, int i, int size, java.util.Queue<byte[]> pongs)
+            throws IOException {
+        int b0 = din.readUnsignedByte();
+        int len = din.readUnsignedByte();
+        if (b0 == 0x89) {
+            byte[] payload = new byte[len];
+            din.readFully(payload);
+            byte[] pong = new byte[6 + len];
+            pong[0] = (byte) 0x8A;
+            pong[1] = (byte) (0x80 | len);
+            System.arraycopy(payload, 0, pong, 6, len);
+            pongs.add(pong);
+            return 0x9;
+        }
+        assertThat(b0).as("first byte of echo %d", i).isEqualTo(0x82);
+        assertThat(len).isEqualTo(126);
         assertThat(din.readUnsignedShort()).isEqualTo(size);
         byte[] payload = new byte[size];
         din.readFully(payload);
@@ -117,5 +237,6 @@ class BorrowedViewTest {
                 throw new AssertionError("echo " + i + " corrupted at byte " + k);
             }
         }
+        return 0x2;
     }
 }

@@ -87,10 +87,8 @@ class TimeoutsTest extends WebSocketTestBase {
         assertHealthyUntouched();
     }
 
-    @Test
-    void aPeerThatReadsAStreamAndAnswersPingsStaysOpenWhileWeAreAboveTheHighWatermark() throws Exception {
-        // The server streams as fast as backpressure allows, refilling its queue in every onWritable. The peer
-        // reads everything and answers every ping: it is healthy and must not be taken for dead.
+    /** A server on /stream that sends as fast as backpressure allows, refilling its queue in every onWritable. */
+    private WebSocketServer startStreamer() throws Exception {
         byte[] chunk = new byte[64 * 1024];
         WebSocketListener streamer = new WebSocketListener() {
             @Override
@@ -110,8 +108,15 @@ class TimeoutsTest extends WebSocketTestBase {
                 timed.onClose(ws, status);
             }
         };
-        WebSocketServer s = start(WebSocketServer.builder().endpoint("/stream", Endpoint.of(streamer)
+        return start(WebSocketServer.builder().endpoint("/stream", Endpoint.of(streamer)
                 .withOptions(WebSocketOptions.SERVER_DEFAULTS.withPingInterval(PING))));
+    }
+
+    @Test
+    void aPeerThatReadsAStreamAndAnswersPingsStaysOpenWhileWeAreAboveTheHighWatermark() throws Exception {
+        // The server streams as fast as backpressure allows, refilling its queue in every onWritable. The peer
+        // reads everything and answers every ping: it is healthy and must not be taken for dead.
+        WebSocketServer s = startStreamer();
         RawPeer reader = track(RawPeer.open(s.port(), "/stream"));
         int pings = 0;
         long bytes = 0;
@@ -129,6 +134,18 @@ class TimeoutsTest extends WebSocketTestBase {
         }
         assertThat(bytes).isGreaterThan(4L * 64 * 1024);
         assertThat(timed.closed).isEmpty();
+    }
+
+    @Test
+    void aPeerThatStopsReadingAndNeverAnswersIsTerminatedThoughOurQueueIsFull() throws Exception {
+        // A full queue is no excuse by itself: the socket takes nothing and nothing arrives, so the peer is dead
+        // (or as good as) and is terminated a few intervals after it stopped.
+        WebSocketServer s = startStreamer();
+        track(RawPeer.open(s.port(), "/stream", 16 * 1024));
+        long start = System.nanoTime();
+        Sessions.Closed c = timed.nextClose(WAIT);
+        assertThat(c.status().code()).isEqualTo(1006);
+        assertThat(millisSince(start)).isBetween(2 * PING.toMillis() - 50, 6 * PING.toMillis() + 1_500);
     }
 
     @Test
