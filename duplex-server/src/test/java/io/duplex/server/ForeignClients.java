@@ -2,6 +2,7 @@ package io.duplex.server;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.duplex.net.interop.NodePackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,15 +27,15 @@ final class ForeignClients {
 
     static void requireNodeWs() {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
-        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/ws/package.json")),
-                "interop/node_modules/ws is missing: run `npm ci --prefix interop`");
+        assumeOrFailInCi(NodePackages.ensure(interopDir(), "ws"),
+                "interop/node_modules/ws is missing and `npm ci --prefix interop` failed");
     }
 
     /** Node, {@code playwright-core} from {@code interop/node_modules} and Chromium, for the demo page tests. */
     static void requireBrowser() {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
-        assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules/playwright-core/package.json")),
-                "interop/node_modules/playwright-core is missing: run `npm ci --prefix interop`");
+        assumeOrFailInCi(NodePackages.ensure(interopDir(), "playwright-core"),
+                "interop/node_modules/playwright-core is missing and `npm ci --prefix interop` failed");
         assumeOrFailInCi(Files.isExecutable(Path.of(CHROMIUM)),
                 CHROMIUM + " is missing: install the Debian package chromium");
     }
@@ -78,8 +79,8 @@ final class ForeignClients {
     /** Node and duplex-client-js's dev dependencies ({@code ws}) for the JavaScript client's own tests. */
     static void requireJsClient() {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
-        assumeOrFailInCi(Files.isRegularFile(jsClientDir().resolve("node_modules/ws/package.json")),
-                "duplex-client-js/node_modules/ws is missing: run `npm ci --prefix duplex-client-js`");
+        assumeOrFailInCi(NodePackages.ensure(jsClientDir(), "ws"),
+                "duplex-client-js/node_modules/ws is missing and `npm ci --prefix duplex-client-js` failed");
     }
 
     static void requirePythonWebsockets() {

@@ -51,10 +51,8 @@ final class InteropEnvironment {
 
     static void requireNode(String... packages) {
         assumeOrFailInCi(runs(List.of("node", "--version")), "Node.js (`node`) is not on PATH");
-        for (String pkg : packages) {
-            assumeOrFailInCi(Files.isRegularFile(interopDir().resolve("node_modules").resolve(pkg).resolve("package.json")),
-                    "interop/node_modules/" + pkg + " is missing: run `npm ci --prefix interop`");
-        }
+        assumeOrFailInCi(NodePackages.ensure(interopDir(), packages),
+                "interop/node_modules lacks " + String.join(", ", packages) + " and `npm ci --prefix interop` failed");
     }
 
     static void requirePythonWebsockets() {
