@@ -339,7 +339,8 @@ public final class Connection extends Selectable {
             }
             long written;
             try {
-                written = channel.write(gather, 0, n);
+                // One buffer (a broadcast frame, a lone echo): a plain write, cheaper than a gathering one.
+                written = n == 1 ? channel.write(gather[0]) : channel.write(gather, 0, n);
             } catch (IOException e) {
                 // The peer ended TLS with close_notify and may already be gone; failing to deliver our
                 // answering close_notify is part of an orderly end, not an error.

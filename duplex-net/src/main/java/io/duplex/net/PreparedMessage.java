@@ -20,7 +20,10 @@ public final class PreparedMessage {
         this.text = text;
         this.payload = payload.asReadOnlyBuffer();
         int opcode = text ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
-        this.frame = FrameEncoder.serverFrame(opcode, true, payload).asReadOnlyBuffer();
+        ByteBuffer heapFrame = FrameEncoder.serverFrame(opcode, true, payload);
+        // Direct, so that each of the many sockets it goes to is written from it without the per-write copy into a
+        // temporary direct buffer that the JDK makes for heap buffers.
+        this.frame = ByteBuffer.allocateDirect(heapFrame.remaining()).put(heapFrame).flip().asReadOnlyBuffer();
     }
 
     public static PreparedMessage text(String text) {
