@@ -341,7 +341,8 @@ public final class EventLoop implements Executor {
                 selector.selectNow();
                 return;
             }
-            timeoutMillis = TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
+            // Long.MAX_VALUE: only cancelled timers are left to be seen; block like a loop without timers.
+            timeoutMillis = nanos >= Long.MAX_VALUE - 999_999 ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
         }
         sleeping.set(true);
         try {
