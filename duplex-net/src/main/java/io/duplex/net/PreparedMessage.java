@@ -12,6 +12,10 @@ import java.nio.charset.StandardCharsets;
  */
 public final class PreparedMessage {
     private final ByteBuffer frame;
+    /** The frame in direct memory, made once it has gone to a few connections; null until then. */
+    private volatile ByteBuffer directFrame;
+    /** Sends so far, counted racily: it only decides when the direct copy pays off. */
+    private int sends;
     private final ByteBuffer payload;
     private final boolean text;
     private volatile ByteBuffer compressedFrame;
@@ -20,10 +24,7 @@ public final class PreparedMessage {
         this.text = text;
         this.payload = payload.asReadOnlyBuffer();
         int opcode = text ? WebSocketProtocol.OPCODE_TEXT : WebSocketProtocol.OPCODE_BINARY;
-        ByteBuffer heapFrame = FrameEncoder.serverFrame(opcode, true, payload);
-        // Direct, so that each of the many sockets it goes to is written from it without the per-write copy into a
-        // temporary direct buffer that the JDK makes for heap buffers.
-        this.frame = ByteBuffer.allocateDirect(heapFrame.remaining()).put(heapFrame).flip().asReadOnlyBuffer();
+        this.frame = FrameEncoder.serverFrame(opcode, true, payload).asReadOnlyBuffer();
     }
 
     public static PreparedMessage text(String text) {
@@ -48,8 +49,27 @@ public final class PreparedMessage {
         return text;
     }
 
-    /** A fresh read-only view of the whole server frame. */
+    /**
+     * A fresh read-only view of the whole server frame. From the fourth send on it is a view of a direct copy, so
+     * that a broadcast to many sockets does not have the JDK copy the frame into a temporary direct buffer for each
+     * write; a message sent to one or two connections (a reply, a publication with one subscriber) never pays for
+     * direct memory.
+     */
     ByteBuffer frame() {
+        ByteBuffer d = directFrame;
+        if (d != null) {
+            return d.duplicate();
+        }
+        if (++sends > 3) {
+            synchronized (this) {
+                d = directFrame;
+                if (d == null) {
+                    d = ByteBuffer.allocateDirect(frame.remaining()).put(frame.duplicate()).flip().asReadOnlyBuffer();
+                    directFrame = d;
+                }
+            }
+            return d.duplicate();
+        }
         return frame.duplicate();
     }
 
