@@ -16,6 +16,8 @@ from pathlib import Path
 SCENARIOS = {
     # name: (title, work field, unit, per-CPU field)
     "echo32": ("Echo, 32-byte text, 100 connections x depth 16", "messages_per_s", "msg/s", "messages_per_server_cpu_s"),
+    "echo32w": ("Echo, 32-byte text, 100 connections x depth 16, one write per message", "messages_per_s", "msg/s",
+                "messages_per_server_cpu_s"),
     "echo4k": ("Echo, 4 KiB binary, 50 connections x depth 4", "messages_per_s", "msg/s", "messages_per_server_cpu_s"),
     "echo1m": ("Echo, 1 MiB binary, 4 connections x depth 2", "messages_per_s", "msg/s", "messages_per_server_cpu_s"),
     "latency": ("Round-trip latency, 32-byte text, 1 connection x depth 1", "latency_p99_us", "us", "messages_per_server_cpu_s"),
@@ -195,7 +197,7 @@ def targets(summary):
 
     out.append("| target | verdict | medians |")
     out.append("|---|---|---|")
-    for sc in ("echo32", "echo4k", "echo1m"):
+    for sc in ("echo32", "echo32w", "echo4k", "echo1m"):
         d = m(sc, "duplex", "per_cpu")
         bj, bjn = best_java(sc, "per_cpu")
         u = m(sc, "uws", "per_cpu")

@@ -6,6 +6,8 @@
 #
 # Scenarios (names for --scenarios):
 #   echo32    echo, 32-byte text messages, 100 connections, 16 in flight per connection
+#   echo32w   echo32 with the generator writing each message in its own system call (no corking), so most
+#             server reads carry one frame: the fixed cost per read and per write
 #   echo4k    echo, 4 KiB binary messages, 50 connections, depth 4
 #   echo1m    echo, 1 MiB binary messages, 4 connections, depth 2
 #   latency   echo round trip on one connection, depth 1, 32-byte text: p50/p99/p99.9
@@ -41,7 +43,7 @@ FIRST_ROUND=${FIRST_ROUND:-1}
 DURATION=${DURATION:-4}
 WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-duplex netty jetty java-websocket vertx ws uws}
-SCENARIOS=${SCENARIOS:-echo32 echo4k echo1m latency idle fanout}
+SCENARIOS=${SCENARIOS:-echo32 echo32w echo4k echo1m latency idle fanout}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-5}
 FANOUT_RATE=${FANOUT_RATE:-200}
@@ -182,6 +184,7 @@ run_load() { # scenario port json err
     local common=(--warmup "${WARMUP}s" --duration "${DURATION}s" --quiet)
     case $scenario in
         echo32) bench echo "$port" --connections 100 --depth 16 --size 32 --text "${common[@]}" ;;
+        echo32w) bench echo "$port" --connections 100 --depth 16 --size 32 --text --write-per-message "${common[@]}" ;;
         echo4k) bench echo "$port" --connections 50 --depth 4 --size 4096 --binary "${common[@]}" ;;
         echo1m) bench echo "$port" --connections 4 --depth 2 --size 1048576 --binary "${common[@]}" ;;
         latency) bench echo "$port" --connections 1 --depth 1 --size 32 --text "${common[@]}" ;;

@@ -120,6 +120,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "report this process's CPU seconds and RSS (from /proc) and work per server CPU second")
     long serverPid;
 
+    @Option(names = "--write-per-message", description = "echo: one write system call per message (each send is "
+            + "flushed at once), as a client that writes each message on its own does; by default the messages a "
+            + "connection sends in one callback go out in one write")
+    boolean writePerMessage;
+
     @Option(names = "--json", description = "print the result as JSON instead of a table")
     boolean json;
 
@@ -182,7 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
         int nLoops = loops != null ? loops : Runtime.getRuntime().availableProcessors();
         return new BenchSettings(url, nLoops, n, depth, size, text, warmup, duration, hold, maxPending,
                 sources(total), subscribers, publishRate, topics, serverPid, connectTimeout, !quiet, List.copyOf(urls),
-                publishUrl == null ? url : publishUrl);
+                publishUrl == null ? url : publishUrl, writePerMessage);
     }
 
     /** The hub mode's own rules: data big enough for the send time, and topics to publish to. */

@@ -24,11 +24,12 @@ import java.util.List;
  * @param progress print a progress line to stderr every second
  * @param urls hub: the subscribers' servers, round robin (the first is {@code url})
  * @param publishUrl hub: the publisher's server
+ * @param writePerMessage echo: flush each message in its own write instead of one write per callback
  */
 record BenchSettings(URI url, int loops, int connections, int depth, int size, boolean text, Duration warmup,
                      Duration duration, Duration hold, int maxPending, List<InetSocketAddress> sourceAddresses,
                      int subscribers, double publishRate, int topics, long serverPid, Duration connectTimeout,
-                     boolean progress, List<URI> urls, URI publishUrl) {
+                     boolean progress, List<URI> urls, URI publishUrl, boolean writePerMessage) {
 
     InetSocketAddress serverAddress() {
         int port = url.getPort() != -1 ? url.getPort() : 80;

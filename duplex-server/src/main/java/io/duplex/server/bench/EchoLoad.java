@@ -41,6 +41,7 @@ final class EchoLoad extends BenchRun {
         Map<String, Object> r = header("echo");
         r.put("connections", conns.size());
         r.put("depth", settings.depth());
+        r.put("write_per_message", settings.writePerMessage());
         r.put("size", settings.size());
         r.put("type", settings.text() ? "text" : "binary");
         r.put("duration_s", round(w.seconds()));
@@ -99,6 +100,9 @@ final class EchoLoad extends BenchRun {
             f.rewind();
             sentAt[slot] = System.nanoTime();
             connection.write(f);
+            if (settings.writePerMessage()) {
+                connection.flush();
+            }
             nextSend++;
             stats.sent.increment();
         }
