@@ -14,19 +14,48 @@ import java.util.Base64;
  * <p>Thread-safety: stateless; safe from any thread.
  */
 public final class AcceptKey {
+    /**
+     * Looking SHA-1 up among the security providers costs more than hashing 60 bytes, so each handshake clones this
+     * prototype instead (clone is cheap and leaves the prototype untouched); null if the provider cannot clone.
+     */
+    private static final MessageDigest PROTOTYPE = prototype();
+
     private AcceptKey() {}
 
     /** Computes the accept value for {@code secWebSocketKey}, used as the exact string received. */
     public static String compute(String secWebSocketKey) {
-        MessageDigest sha1;
+        byte[] digest = sha1().digest(
+                (secWebSocketKey + WebSocketProtocol.ACCEPT_GUID).getBytes(StandardCharsets.ISO_8859_1));
+        return Base64.getEncoder().encodeToString(digest);
+    }
+
+    private static MessageDigest sha1() {
+        if (PROTOTYPE != null) {
+            try {
+                return (MessageDigest) PROTOTYPE.clone();
+            } catch (CloneNotSupportedException e) {
+                // Fall through to a lookup.
+            }
+        }
+        return newSha1();
+    }
+
+    private static MessageDigest prototype() {
+        MessageDigest d = newSha1();
         try {
-            sha1 = MessageDigest.getInstance("SHA-1");
+            d.clone();
+            return d;
+        } catch (CloneNotSupportedException e) {
+            return null;
+        }
+    }
+
+    private static MessageDigest newSha1() {
+        try {
+            return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             // Every Java platform must provide SHA-1 (MessageDigest javadoc).
             throw new IllegalStateException(e);
         }
-        byte[] digest = sha1.digest(
-                (secWebSocketKey + WebSocketProtocol.ACCEPT_GUID).getBytes(StandardCharsets.ISO_8859_1));
-        return Base64.getEncoder().encodeToString(digest);
     }
 }
