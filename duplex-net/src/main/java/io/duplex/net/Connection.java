@@ -54,7 +54,8 @@ public final class Connection extends Selectable {
     private final EventLoop loop;
     private final SocketChannel channel;
     private ConnectionOptions options;
-    private final ConnectionHandler handler;
+    /** Replaced once at most, when an upgraded connection hands itself to its WebSocket session. */
+    private ConnectionHandler handler;
     private SelectionKey key;
     private Object attachment;
     /** Network bytes waiting for the socket; null while empty. */
@@ -613,6 +614,15 @@ public final class Connection extends Selectable {
 
     ConnectionHandler handler() {
         return handler;
+    }
+
+    /**
+     * Makes {@code next} receive this connection's events from now on, e.g. the WebSocket session once the
+     * upgrade is done, so the object that parsed the HTTP head is not kept for the connection's life. Loop thread.
+     */
+    void handOver(ConnectionHandler next) {
+        loop.assertInLoop();
+        handler = Objects.requireNonNull(next, "next");
     }
 
     ConnectionOptions options() {

@@ -224,6 +224,20 @@ public final class EventLoop implements Executor {
         return n;
     }
 
+    /** Calls {@code action} for every open connection registered on this loop. Loop thread only. */
+    void forEachConnection(java.util.function.Consumer<Connection> action) {
+        assertInLoop();
+        List<Connection> open = new ArrayList<>();
+        for (SelectionKey k : selector.keys()) {
+            if (k.isValid() && k.attachment() instanceof Connection c && !c.isClosed()) {
+                open.add(c);
+            }
+        }
+        for (Connection c : open) {
+            action.accept(c);
+        }
+    }
+
     /**
      * Runs {@code action} right after the next select. A closed channel keeps its descriptor (and a
      * listening socket keeps accepting) until a select has deregistered its cancelled key; this is

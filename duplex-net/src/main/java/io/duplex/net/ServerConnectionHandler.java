@@ -54,7 +54,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
     public void onOpen(Connection connection) {
         conn = connection;
         parser = server.newParser();
-        server.track(this);
+        server.track();
         armHeadTimer();
     }
 
@@ -321,7 +321,9 @@ final class ServerConnectionHandler implements ConnectionHandler {
             }
         }
         session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
-                attachment, deflate, null);
+                attachment, deflate, server.sessionEnded());
+        // From here the session receives the connection's events itself; this object is no longer needed.
+        conn.handOver(session);
         session.start();
         if (!ep.retainRequest()) {
             session.dropRequest();
@@ -375,6 +377,10 @@ final class ServerConnectionHandler implements ConnectionHandler {
         return conn;
     }
 
+    WebSocketServer server() {
+        return server;
+    }
+
     @Override
     public void onWritable(Connection connection) {
         if (session != null) {
@@ -407,9 +413,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
         if (abortTimer != null) {
             abortTimer.cancel();
         }
-        server.untrack(this);
-        if (session != null) {
-            session.onTransportClosed(cause);
-        }
+        // Only a connection that was never upgraded gets here: an upgraded one was handed to its session.
+        server.untrack();
     }
 }

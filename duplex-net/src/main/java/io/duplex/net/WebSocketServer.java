@@ -6,9 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +34,10 @@ public final class WebSocketServer {
     private final Map<String, HttpHandler> prefixes;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
-    private final Set<ServerConnectionHandler> live = ConcurrentHashMap.newKeySet();
+    /** Open connections, HTTP and WebSocket; the loops' selectors know which they are. */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    /** Told when one of this server's WebSocket sessions ends; also how a loop tells this server's sessions apart. */
+    private final java.util.function.Consumer<WebSocketSession> sessionEnded = s -> open.decrementAndGet();
     private final TcpServer tcp;
     private volatile boolean running = true;
 
@@ -77,7 +78,7 @@ public final class WebSocketServer {
 
     /** Connections currently open (HTTP and WebSocket). */
     public int connectionCount() {
-        return live.size();
+        return open.get();
     }
 
     public EventLoopGroup group() {
@@ -128,12 +129,40 @@ public final class WebSocketServer {
         return config.maxHttpBody;
     }
 
-    void track(ServerConnectionHandler h) {
-        live.add(h);
+    /** A connection was accepted (its handler is opening). */
+    void track() {
+        open.incrementAndGet();
     }
 
-    void untrack(ServerConnectionHandler h) {
-        live.remove(h);
+    /** A connection that was never upgraded closed. */
+    void untrack() {
+        open.decrementAndGet();
+    }
+
+    /** What an upgraded connection's session calls when it ends. */
+    java.util.function.Consumer<WebSocketSession> sessionEnded() {
+        return sessionEnded;
+    }
+
+    /**
+     * On every loop, applies {@code toHttp} to this server's connections that are not upgraded and {@code toWs} to
+     * its WebSocket sessions. Any thread.
+     */
+    private void forEachOwn(java.util.function.Consumer<ServerConnectionHandler> toHttp,
+                            java.util.function.Consumer<WebSocketSession> toWs) {
+        for (EventLoop loop : group.loops()) {
+            try {
+                loop.execute(() -> loop.forEachConnection(c -> {
+                    if (c.handler() instanceof ServerConnectionHandler h && h.server() == this) {
+                        toHttp.accept(h);
+                    } else if (c.handler() instanceof WebSocketSession s && s.finishedCallback() == sessionEnded) {
+                        toWs.accept(s);
+                    }
+                }));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // That loop has already stopped, and its connections with it.
+            }
+        }
     }
 
     /**
@@ -144,20 +173,16 @@ public final class WebSocketServer {
         running = false;
         CompletableFuture<Void> done = new CompletableFuture<>();
         tcp.closeAcceptor().whenComplete((v, e) -> {
-            for (ServerConnectionHandler h : live) {
-                h.connection().execute(h::shutdown);
-            }
+            forEachOwn(ServerConnectionHandler::shutdown, s -> s.close(1001, "server shutting down"));
             long until = System.nanoTime() + deadline.toNanos();
             Thread waiter = new Thread(() -> {
                 try {
-                    while (!live.isEmpty() && System.nanoTime() < until) {
+                    while (open.get() > 0 && System.nanoTime() < until) {
                         Thread.sleep(10);
                     }
-                    for (ServerConnectionHandler h : live) {
-                        h.connection().execute(h::terminate);
-                    }
+                    forEachOwn(ServerConnectionHandler::terminate, s -> s.connection().abort());
                     long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-                    while (!live.isEmpty() && System.nanoTime() < hard) {
+                    while (open.get() > 0 && System.nanoTime() < hard) {
                         Thread.sleep(5);
                     }
                     if (ownsGroup) {

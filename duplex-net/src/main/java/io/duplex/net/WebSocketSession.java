@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: all state is confined to the connection's loop. Public {@link WebSocket} methods called
  * from other threads hop onto the loop; only {@code open} and {@code attachment} are read across threads.
  */
-final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
+final class WebSocketSession implements WebSocket, EngineListener, FrameSink, ConnectionHandler, Runnable {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -79,7 +79,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     /** Loop thread: the handshake is done; start timers and tell the listener. */
     void start() {
         if (!options.pingInterval().isZero()) {
-            heartbeat = schedule(options.pingInterval().toNanos(), this::heartbeatTick);
+            heartbeat = schedule(options.pingInterval().toNanos(), this);
         }
         if (!options.idleTimeout().isZero()) {
             lastMessageNanos = System.nanoTime();
@@ -106,6 +106,28 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
     }
 
     // ------------------------------------------------------------------------------------ transport events
+
+    // A server connection is handed to its session once upgraded, so the session takes the transport's events.
+
+    @Override
+    public void onRead(Connection connection, ByteBuffer data) {
+        onRead(data);
+    }
+
+    @Override
+    public void onWritable(Connection connection) {
+        onWritable();
+    }
+
+    @Override
+    public void onClose(Connection connection, Throwable cause) {
+        onTransportClosed(cause);
+    }
+
+    /** What this session calls once it has ended; identifies the server that owns it. */
+    Consumer<WebSocketSession> finishedCallback() {
+        return onFinished;
+    }
 
     void onRead(ByteBuffer data) {
         readSinceTick = true;
@@ -248,6 +270,12 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
 
     // ------------------------------------------------------------------------------------------------ timers
 
+    /** The heartbeat timer's task (the session is its own Runnable: one object less per connection). */
+    @Override
+    public void run() {
+        heartbeatTick();
+    }
+
     private void heartbeatTick() {
         heartbeat = null;
         if (!open) {
@@ -266,7 +294,7 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink {
             engine.ping(EMPTY.duplicate());
         }
         readSinceTick = false;
-        heartbeat = schedule(options.pingInterval().toNanos(), this::heartbeatTick);
+        heartbeat = schedule(options.pingInterval().toNanos(), this);
     }
 
     /**
