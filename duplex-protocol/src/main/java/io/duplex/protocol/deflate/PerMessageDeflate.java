@@ -23,8 +23,8 @@ import java.util.Map;
  *   <tr><td>clientNoContextTakeover</td><td>true</td><td>as a server, answer every offer with
  *       client_no_context_takeover, even when the client did not offer it (7.1.1.2): clients then compress each
  *       message on its own, so no connection keeps a decompressor between messages and one per event loop serves
- *       all (see {@link DeflateCodec}); costs ratio on the client's messages (on repetitive JSON about 30% more
- *       bytes from client to server). As a client, offer it, i.e. compress our own messages without context</td></tr>
+ *       all (see {@link DeflateCodec}); costs ratio on the client's messages (27% more bytes from client to server
+ *       on the 4 KiB JSON of docs/compression.md). As a client, offer it, i.e. compress our own messages without context</td></tr>
  *   <tr><td>maxWindowBits</td><td>15</td><td>window of our own compressor; lower saves memory</td></tr>
  *   <tr><td>level</td><td>-1 (zlib's default, 6)</td><td></td></tr>
  *   <tr><td>threshold</td><td>256 bytes</td><td>smaller messages are sent uncompressed: compressing them costs more
