@@ -73,6 +73,19 @@ async def scenario(url, ssl_context, checks):
         got = await ws.recv()
         check("large", got == big, length=len(got))
 
+        # The same compressible text three times. A server may answer client_no_context_takeover unasked
+        # (RFC 7692 7.1.1.2); a client that kept its context anyway would refer back into earlier messages
+        # and be closed with 1007, so three intact echoes show the parameter was honoured.
+        repeated = json.dumps({"items": [{"id": i, "user": f"user{i % 7}"} for i in range(60)]})
+        echoes = 0
+        for _ in range(3):
+            await ws.send(repeated)
+            if await ws.recv() != repeated:
+                break
+            echoes += 1
+        extensions = ws.response_headers.get("Sec-WebSocket-Extensions", "")
+        check("compressed-repeat", echoes == 3, echoes=echoes, extensions=extensions)
+
         # The server answers with the code it received (RFC 6455 section 5.5.1); the reason it saw is
         # checked on the server side.
         await ws.close(4001, "client bye")

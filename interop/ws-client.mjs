@@ -106,6 +106,19 @@ try {
   m = await ws.next();
   check('large', m.isBinary && sameBytes(m.data, big), { length: m.data.length });
 
+  // The same compressible text three times (above ws's 1 KiB compression threshold). A server may answer
+  // client_no_context_takeover unasked (RFC 7692 7.1.1.2); a client that kept its context anyway would refer
+  // back into earlier messages and be closed with 1007, so three intact echoes show the parameter was honoured.
+  const repeated = JSON.stringify({ items: Array.from({ length: 60 }, (_, i) => ({ id: i, user: `user${i % 7}` })) });
+  let echoes = 0;
+  for (let i = 0; i < 3; i++) {
+    await sendDone(ws, repeated);
+    m = await Promise.race([ws.next(), ws.closed.then((c) => ({ closed: c }))]);
+    if (m.closed || m.isBinary || m.data.toString() !== repeated) break;
+    echoes++;
+  }
+  check('compressed-repeat', echoes === 3, { echoes, extensions: ws.extensions });
+
   // The server answers with the code it received (RFC 6455 section 5.5.1); the reason it saw is checked
   // on the server side.
   ws.close(4001, 'client bye');

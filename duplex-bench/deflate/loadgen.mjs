@@ -9,7 +9,8 @@
 //   the compressed size on the wire. Prints one JSON line.
 //
 //   hold mode (--hold): opens N connections (optionally echoing --send-once messages on each), prints
-//   "READY <json>" and keeps them open until SIGTERM/SIGINT.
+//   "READY <json>" and keeps them open until SIGTERM/SIGINT. With --server-pid, READY also carries the bytes
+//   the server read and wrote per echoed message (/proc/PID/io), i.e. each direction's size on the wire.
 //
 // Options: --port P [--host H] [--conns N] [--depth D] [--warmup S] [--duration S] [--size BYTES]
 //          [--deflate] [--server-pid PID] [--hold] [--send-once K] [--pool M] [--seed X] [--dump FILE]
@@ -176,6 +177,7 @@ function fail(message) {
 async function hold() {
   const sockets = await connectAll(opt.conns);
   let echoed = 0;
+  const io0 = serverIo();
   if (opt.sendOnce > 0) {
     await Promise.all(sockets.map((ws, i) => new Promise((resolve) => {
       let left = opt.sendOnce;
@@ -190,9 +192,15 @@ async function hold() {
       send();
     })));
   }
+  const io1 = serverIo();
   let closedEarly = 0;
   for (const ws of sockets) ws.on('close', () => { closedEarly++; });
-  console.log(`READY ${JSON.stringify({ conns: sockets.length, echoed, extensions: sockets[0].extensions })}`);
+  const ready = { conns: sockets.length, echoed, extensions: sockets[0].extensions };
+  if (echoed > 0 && opt.serverPid) {
+    ready.serverReadBytesPerMsg = Math.round((io1.rchar - io0.rchar) / echoed);
+    ready.serverWriteBytesPerMsg = Math.round((io1.wchar - io0.wchar) / echoed);
+  }
+  console.log(`READY ${JSON.stringify(ready)}`);
   const stop = () => {
     if (closedEarly > 0) console.error(`loadgen: ${closedEarly} connections closed by the server while held`);
     for (const ws of sockets) ws.terminate();

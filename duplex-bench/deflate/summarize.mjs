@@ -54,7 +54,8 @@ if (mode === 'throughput') {
   }
 } else if (mode === 'memory') {
   const g = group('state');
-  console.log(`rounds: ${Math.max(...rows.map((r) => r.round))}, connections: ${rows[0].conns}\n`);
+  const two = rows[0].rssPerConn2 !== undefined;
+  console.log(`rounds: ${Math.max(...rows.map((r) => r.round))}, connections: ${rows[0].conns}${two ? ' per batch' : ''}\n`);
   console.log('| state | server | heap bytes/conn | RSS bytes/conn | heap before (MiB) | heap with conns (MiB) | heap after close (MiB) | RSS before (MiB) | RSS with conns (MiB) |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   const MiB = 1024 * 1024;
@@ -63,6 +64,24 @@ if (mode === 'throughput') {
       + `${cell(rs.map((r) => r.heapBefore), 1, MiB)} | ${cell(rs.map((r) => r.heapAfter), 1, MiB)} | `
       + `${cell(rs.map((r) => r.heapAfterClose), 1, MiB)} | ${cell(rs.map((r) => r.rssBefore), 0, MiB)} | `
       + `${cell(rs.map((r) => r.rssAfter), 0, MiB)} |`);
+  }
+  if (!two) process.exit(0);
+  // Heap plus RSS outside the heap per connection, against an idle uncompressed connection of the same round:
+  // for the first batch (which also pays one-time growth) and for the second batch on top of it (marginal cost).
+  const first = (r) => r.heapPerConn + r.rssPerConn;
+  const second = (r) => r.heapPerConn2 + r.rssPerConn2;
+  const idle = g.get('idle-nodeflate') || [];
+  const ratios = (rs, f) => rs.map((r) => [r, idle.find((b) => b.round === r.round)]).filter(([, b]) => b)
+    .map(([r, b]) => f(r) / f(b));
+  console.log('\n| state | first batch: heap / RSS bytes/conn | heap + RSS | vs idle-nodeflate | second batch: heap / RSS bytes/conn | heap + RSS | vs idle-nodeflate | msgs echoed per conn | server bytes read / written per msg |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [st, rs] of g) {
+    const io = rs.flatMap((r) => [r.gen, r.gen2]).filter((x) => x.serverReadBytesPerMsg !== undefined);
+    console.log(`| ${st} | ${cell(rs.map((r) => r.heapPerConn))} / ${cell(rs.map((r) => r.rssPerConn))} | `
+      + `${cell(rs.map(first))} | ${cell(ratios(rs, first), 2)} | `
+      + `${cell(rs.map((r) => r.heapPerConn2))} / ${cell(rs.map((r) => r.rssPerConn2))} | `
+      + `${cell(rs.map(second))} | ${cell(ratios(rs, second), 2)} | ${rs[0].gen.echoed / rs[0].gen.conns} | `
+      + `${io.length ? `${cell(io.map((x) => x.serverReadBytesPerMsg))} / ${cell(io.map((x) => x.serverWriteBytesPerMsg))}` : '-'} |`);
   }
 } else {
   console.error('usage: summarize.mjs throughput|memory FILE');

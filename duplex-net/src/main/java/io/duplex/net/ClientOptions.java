@@ -25,7 +25,8 @@ public record ClientOptions(HttpHeaders headers, List<String> subprotocols, Stri
 
     public static final ClientOptions DEFAULTS = new ClientOptions(HttpHeaders.empty(), List.of(), null,
             Duration.ofSeconds(10), Duration.ofSeconds(10), WebSocketOptions.CLIENT_DEFAULTS, null, null, null,
-            PerMessageDeflate.defaults().withServerNoContextTakeover(false).withFactory(JZlibDeflaterFactory.INSTANCE));
+            PerMessageDeflate.defaults().withServerNoContextTakeover(false).withClientNoContextTakeover(false)
+                    .withFactory(JZlibDeflaterFactory.INSTANCE));
 
     public ClientOptions {
         subprotocols = List.copyOf(subprotocols);

@@ -25,7 +25,10 @@ public record Endpoint(Function<HttpRequest, WebSocketListener> listeners, WebSo
                        List<String> subprotocols, Set<String> allowedOrigins, HandshakeHook hook,
                        PerMessageDeflate deflate, boolean retainRequest) {
 
-    /** Server-side compression defaults: shared per-loop compressor, every window size 8-15 negotiable. */
+    /**
+     * Server-side compression defaults: shared per-loop compressor, clients asked for client_no_context_takeover
+     * (so a shared per-loop decompressor too), every window size 8-15 negotiable.
+     */
     public static final PerMessageDeflate DEFAULT_DEFLATE =
             PerMessageDeflate.defaults().withFactory(JZlibDeflaterFactory.INSTANCE);
 

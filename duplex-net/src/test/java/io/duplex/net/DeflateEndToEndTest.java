@@ -26,7 +26,7 @@ class DeflateEndToEndTest {
     private static WebSocketServer contextServer;
     private static final BroadcastGroup broadcast = new BroadcastGroup();
 
-    private static final WebSocketListener ECHO = new WebSocketListener() {
+    static final WebSocketListener ECHO = new WebSocketListener() {
         @Override
         public void onText(WebSocket ws, String text) {
             ws.sendText(text);
@@ -63,7 +63,8 @@ class DeflateEndToEndTest {
                 .endpoint("/broadcast", Endpoint.of(fanout))
                 .start();
         contextServer = WebSocketServer.builder().port(0).group(group)
-                .defaultEndpoint(Endpoint.of(ECHO).withDeflate(Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(false)))
+                .defaultEndpoint(Endpoint.of(ECHO).withDeflate(Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(false)
+                        .withClientNoContextTakeover(false)))
                 .start();
     }
 

@@ -41,6 +41,12 @@ final class EchoCommand implements Callable<Integer> {
             description = "Compress with a per-connection context instead of the shared per-loop compressor.")
     boolean contextTakeover;
 
+    @Option(names = "--deflate-client-context-takeover",
+            description = "Let clients compress with context kept between messages (smaller messages from them, but "
+                    + "a decompressor kept per connection); by default they are told client_no_context_takeover "
+                    + "and one decompressor per loop serves every connection.")
+    boolean clientContextTakeover;
+
     @Option(names = "--shutdown-timeout", defaultValue = "PT10S",
             description = "How long graceful shutdown waits for connections to close (default: ${DEFAULT-VALUE}).")
     Duration shutdownTimeout;
@@ -53,7 +59,8 @@ final class EchoCommand implements Callable<Integer> {
         TlsConfig tls = tlsOptions.toConfig();
         int n = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
         PerMessageDeflate deflate = noDeflate ? null
-                : Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(!contextTakeover);
+                : Endpoint.DEFAULT_DEFLATE.withServerNoContextTakeover(!contextTakeover)
+                        .withClientNoContextTakeover(!clientContextTakeover);
         WebSocketServer server = EchoServer.start(host, port, n, maxMessage, deflate, tls);
         String scheme = tls == null ? "ws" : "wss";
         System.out.println("duplex echo: listening on " + scheme + "://" + host + ":" + server.port() + "/");

@@ -70,6 +70,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-deflate", description = "Refuse permessage-deflate (on by default).")
     boolean noDeflate;
 
+    @Option(names = "--deflate-client-context-takeover",
+            description = "Let clients compress with context kept between messages (smaller messages from them, but "
+                    + "a decompressor kept per connection); by default they are told client_no_context_takeover "
+                    + "and one decompressor per loop serves every connection.")
+    boolean clientContextTakeover;
+
     @Option(names = "--ping-interval", defaultValue = "PT30S",
             description = "WebSocket ping interval; a peer whose pong is missing at the next ping is dropped (default: ${DEFAULT-VALUE}).")
     Duration pingInterval;
@@ -297,7 +303,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withPingInterval(pingInterval)
                 .withMaxBackpressure(Math.max(slowConsumerBytes, WebSocketOptions.SERVER_DEFAULTS.highWatermark()),
                         policy);
-        PerMessageDeflate deflate = noDeflate ? null : Endpoint.DEFAULT_DEFLATE;
+        PerMessageDeflate deflate = noDeflate ? null
+                : Endpoint.DEFAULT_DEFLATE.withClientNoContextTakeover(!clientContextTakeover);
         IpLimiter ipLimiter = ipConnectRate <= 0 && ipMaxConnections <= 0 ? null
                 : new IpLimiter(ipConnectRate, ipConnectBurst, ipMaxConnections);
         HubEndpoint.Options options = new HubEndpoint.Options(

@@ -85,6 +85,30 @@ class ServeCommandTest {
     }
 
     @Test
+    void clientsAreAskedForClientNoContextTakeoverUnlessAllowedToKeepContext() throws Exception {
+        for (boolean allow : new boolean[] {false, true}) {
+            ServeCommand.Running r = allow ? start("--deflate-client-context-takeover") : start();
+            try (ProtocolClient c = ProtocolClient.connect(URI.create("ws://127.0.0.1:" + r.server().port() + "/ws"))) {
+                String ext = c.socket().extensions();
+                assertThat(ext).startsWith("permessage-deflate");
+                if (allow) {
+                    assertThat(ext).doesNotContain("client_no_context_takeover");
+                } else {
+                    assertThat(ext).contains("client_no_context_takeover");
+                }
+                // A message the client compresses (our client keeps its context when allowed to).
+                c.subscribe("z");
+                for (int i = 0; i < 3; i++) {
+                    c.publish("z", "\"" + "compressible text ".repeat(40) + i + "\"");
+                    assertThat(c.next("pub").toString()).contains("compressible text");
+                }
+            } finally {
+                r.stop(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    @Test
     void staticFilesAreServedSafely() throws Exception {
         ServeCommand.Running r = start();
         try {

@@ -25,7 +25,7 @@ class BrowserInteropTest extends InteropTestBase {
                 "--url", server.httpUri("/interop.html").toString(),
                 "--chromium", InteropEnvironment.CHROMIUM, "--timeout", "30000");
         peer.assertAllPassed(Duration.ofSeconds(45),
-                "text", "binary-arraybuffer", "binary-blob", "client-close", "server-close");
+                "text", "binary-arraybuffer", "binary-blob", "compressed-repeat", "client-close", "server-close");
         server.assertScenarioCloses(Duration.ofSeconds(5));
         server.assertCompressionNegotiated();
     }

@@ -38,7 +38,7 @@ final class InteropServer implements AutoCloseable {
     static final String FRAGMENTED = "fragmented ✓😀";
     /** The checks every foreign client script (interop/*client*) reports when it runs the script against us. */
     static final String[] CLIENT_CHECKS = {"text", "binary", "fragmented-text", "fragmented-binary",
-        "server-fragmented", "ping", "server-ping", "large", "client-close", "server-close"};
+        "server-fragmented", "ping", "server-ping", "large", "compressed-repeat", "client-close", "server-close"};
 
     private final WebSocketServer server;
     private final boolean tls;
@@ -109,10 +109,13 @@ final class InteropServer implements AutoCloseable {
         });
     }
 
-    /** RFC 7692: every connection the peer opened negotiated permessage-deflate (peers offer it by default). */
+    /**
+     * RFC 7692: every connection the peer opened negotiated permessage-deflate (peers offer it by default), with
+     * client_no_context_takeover, which our default answer adds unasked (7.1.1.2) and the peers accepted.
+     */
     void assertCompressionNegotiated() {
         assertThat(extensions).as("extensions negotiated per connection").isNotEmpty()
-                .allSatisfy(e -> assertThat(e).startsWith("permessage-deflate"));
+                .allSatisfy(e -> assertThat(e).startsWith("permessage-deflate").contains("client_no_context_takeover"));
     }
 
     /** Ping payloads the peers sent us, in order. */

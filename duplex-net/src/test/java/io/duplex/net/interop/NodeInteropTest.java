@@ -18,7 +18,7 @@ class NodeInteropTest extends InteropTestBase {
     /** Node's ws can also split a character across fragments and send empty messages. */
     static final String[] WS_CLIENT_CHECKS = {"text", "binary", "fragmented-text", "fragmented-binary",
         "fragmented-utf8", "empty-text", "empty-binary", "server-fragmented", "ping", "server-ping", "large",
-        "client-close", "server-close"};
+        "compressed-repeat", "client-close", "server-close"};
 
     // Per test, not per class, so that a skip is counted and shown for every test.
     @BeforeEach

@@ -59,7 +59,8 @@ class PerMessageDeflateNegotiationTest {
         "permessage-deflate; server_max_window_bits=7, permessage-deflate; server_max_window_bits=10 | server_max_window_bits=10",
     })
     void serverAnswers(String offer, String expected) {
-        PerMessageDeflate pmd = PerMessageDeflate.defaults().withServerNoContextTakeover(false).withFactory(ALL_WINDOWS);
+        PerMessageDeflate pmd = PerMessageDeflate.defaults().withServerNoContextTakeover(false)
+                .withClientNoContextTakeover(false).withFactory(ALL_WINDOWS);
         List<NegotiatedExtension> result = negotiate(pmd, offer);
         if (expected.equals("-")) {
             assertThat(result).isEmpty();
@@ -72,11 +73,13 @@ class PerMessageDeflateNegotiationTest {
     }
 
     @Test
-    @DisplayName("7.1.1.1: the server can declare server_no_context_takeover unasked (shared compressor)")
+    @DisplayName("7.1.1.1 and 7.1.1.2: the server declares both no_context_takeover parameters unasked (shared compressor and "
+            + "decompressor)")
     void serverDeclaresNoContextTakeover() {
         List<NegotiatedExtension> r = negotiate(PerMessageDeflate.defaults(), "permessage-deflate; client_max_window_bits");
-        assertThat(r.get(0).responseParams()).isEqualTo("server_no_context_takeover");
+        assertThat(r.get(0).responseParams()).isEqualTo("server_no_context_takeover; client_no_context_takeover");
         assertThat(((DeflateParams) r.get(0).state()).serverNoContextTakeover()).isTrue();
+        assertThat(((DeflateParams) r.get(0).state()).clientNoContextTakeover()).isTrue();
     }
 
     @Test
@@ -90,7 +93,8 @@ class PerMessageDeflateNegotiationTest {
     @Test
     @DisplayName("7.1: the client offer and its validation of the server's answer")
     void clientSide() {
-        PerMessageDeflate pmd = PerMessageDeflate.defaults().withServerNoContextTakeover(false).withFactory(ALL_WINDOWS);
+        PerMessageDeflate pmd = PerMessageDeflate.defaults().withServerNoContextTakeover(false)
+                .withClientNoContextTakeover(false).withFactory(ALL_WINDOWS);
         assertThat(pmd.offer().toHeaderValue()).isEqualTo("permessage-deflate; client_max_window_bits");
         DeflateParams p = pmd.acceptResponse(ExtensionHeader.parse(List.of(
                 "permessage-deflate; server_no_context_takeover; client_max_window_bits=10")).get(0));
