@@ -20,8 +20,8 @@ public interface WebSocketListener {
      * that arrived in one read) or a pooled direct buffer (a large message reassembled from several reads, see
      * {@link EventLoop#messageBufferPoolBytes}). It is valid only until this method returns: copy it to keep it
      * (sending it, even to another connection, is safe without a copy: the runtime copies only what the socket
-     * could not take at once). A writable {@code data} (a smaller message reassembled from several reads, or an
-     * inflated one) is the listener's to keep.
+     * could not take at once). A writable {@code data} (a smaller message reassembled from several reads, any
+     * with the pool off, or an inflated one) is the listener's to keep.
      */
     default void onBinary(WebSocket ws, ByteBuffer data) {}
 
