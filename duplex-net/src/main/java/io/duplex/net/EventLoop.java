@@ -76,6 +76,8 @@ public final class EventLoop implements Executor {
     private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
     private final ArrayDeque<Runnable> afterSelect = new ArrayDeque<>();
     private long writeCalls;
+    private volatile long messageBufferPoolBytes = MessageBufferPool.DEFAULT_MAX_BYTES;
+    private MessageBufferPool messageBuffers;
 
     public EventLoop(String name) {
         try {
@@ -178,6 +180,27 @@ public final class EventLoop implements Executor {
             b = readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
         }
         return b;
+    }
+
+    /**
+     * Bounds the direct memory this loop lends its WebSocket connections to reassemble large messages in (default
+     * 16 MiB; 0 keeps every message on the heap as the engine reassembles it). Takes effect for connections
+     * opened afterwards, once the pool exists: set it before the loop serves connections. Any thread.
+     */
+    public void messageBufferPoolBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("messageBufferPoolBytes must not be negative: " + bytes);
+        }
+        messageBufferPoolBytes = bytes;
+    }
+
+    /** The pool of large-message buffers (created on first use), or null when pooling is off. Loop thread only. */
+    MessageBufferPool messageBuffers() {
+        MessageBufferPool p = messageBuffers;
+        if (p == null && messageBufferPoolBytes > 0) {
+            p = messageBuffers = new MessageBufferPool(messageBufferPoolBytes);
+        }
+        return p;
     }
 
     /** Shared TLS plaintext buffer for unwrap; reallocated if a session asks for more. */
@@ -283,6 +306,10 @@ public final class EventLoop implements Executor {
         arenaUsed = 0;
         arenaTail = null;
         arenaTailOwner = null;
+        if (messageBuffers != null) {
+            // No queued view of a released message buffer is left: the buffers may be lent again.
+            messageBuffers.reclaim();
+        }
     }
 
     /** Write arena: small frames of the current dispatch, copied into direct memory; reset after each flush. */
@@ -331,7 +358,10 @@ public final class EventLoop implements Executor {
     private ByteBuffer[] borrowedViews = new ByteBuffer[16];
     private int borrowedCount;
 
-    /** Records a queued view of the read buffer, checked at the end of the current dispatch. Loop thread. */
+    /**
+     * Records a queued view of the read buffer or of a pooled message buffer, checked at the end of the current
+     * dispatch. Loop thread.
+     */
     void borrowed(Connection c, ByteBuffer view) {
         if (borrowedCount == borrowedBy.length) {
             borrowedBy = java.util.Arrays.copyOf(borrowedBy, borrowedCount * 2);

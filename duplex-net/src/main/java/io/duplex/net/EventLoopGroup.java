@@ -46,6 +46,14 @@ public final class EventLoopGroup {
         return loops.length;
     }
 
+    /** Sets {@link EventLoop#messageBufferPoolBytes} on every loop of the group. */
+    public EventLoopGroup messageBufferPoolBytes(long bytes) {
+        for (EventLoop loop : loops) {
+            loop.messageBufferPoolBytes(bytes);
+        }
+        return this;
+    }
+
     /** Shuts every loop down; completes when all have terminated. */
     public CompletableFuture<Void> shutdown() {
         CompletableFuture<?>[] fs = new CompletableFuture<?>[loops.length];

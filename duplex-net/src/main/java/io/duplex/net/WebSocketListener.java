@@ -16,10 +16,12 @@ public interface WebSocketListener {
     default void onText(WebSocket ws, String text) {}
 
     /**
-     * A binary message. A read-only {@code data} is a view of the loop's read buffer, valid only until this
-     * method returns: copy it to keep it (sending it, even to another connection, is safe without a copy: the
-     * runtime copies only what the socket could not take at once). A writable {@code data} (a message
-     * reassembled from several reads or inflated) is the listener's to keep.
+     * A binary message. A read-only {@code data} is a view of memory the loop reuses: its read buffer (a message
+     * that arrived in one read) or a pooled direct buffer (a large message reassembled from several reads, see
+     * {@link EventLoop#messageBufferPoolBytes}). It is valid only until this method returns: copy it to keep it
+     * (sending it, even to another connection, is safe without a copy: the runtime copies only what the socket
+     * could not take at once). A writable {@code data} (a smaller message reassembled from several reads, any
+     * with the pool off, or an inflated one) is the listener's to keep.
      */
     default void onBinary(WebSocket ws, ByteBuffer data) {}
 

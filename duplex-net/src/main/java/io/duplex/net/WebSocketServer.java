@@ -47,7 +47,8 @@ public final class WebSocketServer {
         this.handlers = Map.copyOf(b.handlers);
         this.prefixes = Map.copyOf(b.prefixes);
         this.ownsGroup = b.group == null;
-        this.group = ownsGroup ? new EventLoopGroup(b.loops, "duplex-server") : b.group;
+        this.group = ownsGroup ? new EventLoopGroup(b.loops, "duplex-server").messageBufferPoolBytes(b.messageBufferPoolBytes)
+                : b.group;
         // Watermarks of the HTTP phase; an upgrade switches the connection to its endpoint's own.
         WebSocketOptions o = b.defaultEndpoint != null ? b.defaultEndpoint.options()
                 : endpoints.isEmpty() ? WebSocketOptions.SERVER_DEFAULTS : endpoints.values().iterator().next().options();
@@ -206,6 +207,7 @@ public final class WebSocketServer {
         private int backlog = 1024;
         private int loops = Runtime.getRuntime().availableProcessors();
         private EventLoopGroup group;
+        private long messageBufferPoolBytes = MessageBufferPool.DEFAULT_MAX_BYTES;
         private TlsConfig tls;
         private final Map<String, Endpoint> endpoints = new HashMap<>();
         private final Map<String, HttpHandler> handlers = new HashMap<>();
@@ -241,6 +243,18 @@ public final class WebSocketServer {
                 throw new IllegalArgumentException("loops must be >= 1");
             }
             this.loops = n;
+            return this;
+        }
+
+        /**
+         * Direct memory per event loop for reassembling large messages (default 16 MiB, 0 for none): see
+         * {@link EventLoop#messageBufferPoolBytes}. For a {@link #group} passed in, set it on the group instead.
+         */
+        public Builder messageBufferPoolBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("messageBufferPoolBytes must not be negative");
+            }
+            this.messageBufferPoolBytes = bytes;
             return this;
         }
 

@@ -73,7 +73,8 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
         this.attachment = attachment;
         this.onFinished = onFinished;
         this.remote = conn.remoteAddress();
-        this.engine = new WebSocketEngine(role, options.engineConfig(), deflate, this, this);
+        this.engine = new WebSocketEngine(role, options.engineConfig(), deflate, conn.loop().messageBuffers(), this,
+                this);
     }
 
     /** Loop thread: the handshake is done; start timers and tell the listener. */

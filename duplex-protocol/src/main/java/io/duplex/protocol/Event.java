@@ -14,7 +14,9 @@ public sealed interface Event {
     /**
      * A complete binary message. When the message arrived whole in one {@code receive} call, {@code data}
      * is a read-only view of the caller's input buffer, valid only until the listener returns: copy it to keep
-     * it. Otherwise it is a writable buffer the engine no longer uses, which the listener may keep.
+     * it. The same holds for a message reassembled in a buffer from the engine's {@link MessageBuffers}, which
+     * is reused once the listener returns. Otherwise it is a writable buffer the engine no longer uses, which the
+     * listener may keep.
      */
     record Binary(ByteBuffer data) implements Event {}
 

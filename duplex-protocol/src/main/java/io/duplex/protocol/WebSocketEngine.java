@@ -31,6 +31,8 @@ import java.util.zip.Inflater;
  *
  * <p>Receiving unmasks the input buffer in place. Between reads the engine keeps only what a partial frame
  * needs: a header fragment, a control payload or a message being reassembled; an idle engine holds no buffer.
+ * A large uncompressed message is reassembled in a buffer from the {@link MessageBuffers} given to the
+ * constructor, when there is one, and otherwise in a heap array that grows with what arrives.
  */
 public final class WebSocketEngine {
     private static final int READ_HEADER = 0;
@@ -46,6 +48,8 @@ public final class WebSocketEngine {
     private final FrameSink sink;
     /** permessage-deflate state, or null when the extension was not negotiated. */
     private final DeflateCodec deflate;
+    /** Where large messages are reassembled, or null to keep every message in {@link #messageBytes}. */
+    private final MessageBuffers buffers;
     private final int allowedRsv;
 
     private int readState = READ_HEADER;
@@ -65,6 +69,8 @@ public final class WebSocketEngine {
     // The data message being reassembled; messageOpcode is 0 when none is in progress.
     private int messageOpcode;
     private byte[] messageBytes;
+    /** From {@link #buffers}, instead of messageBytes, once a message reaches the threshold. */
+    private ByteBuffer messageBuffer;
     private int messageLength;
     private int utf8State;
     private boolean messageCompressed;
@@ -93,6 +99,16 @@ public final class WebSocketEngine {
      */
     public WebSocketEngine(Role role, EngineConfig config, DeflateCodec deflate, EngineListener listener,
                            FrameSink sink) {
+        this(role, config, deflate, null, listener, sink);
+    }
+
+    /**
+     * @param deflate the connection's permessage-deflate codec (RFC 7692) when negotiated, else null; the engine
+     *     releases it when the connection ends
+     * @param buffers where large uncompressed messages are reassembled, or null for the engine's own heap arrays
+     */
+    public WebSocketEngine(Role role, EngineConfig config, DeflateCodec deflate, MessageBuffers buffers,
+                           EngineListener listener, FrameSink sink) {
         if (role == null || config == null || listener == null || sink == null) {
             throw new NullPointerException("role, config, listener and sink are required");
         }
@@ -101,6 +117,7 @@ public final class WebSocketEngine {
         this.listener = listener;
         this.sink = sink;
         this.deflate = deflate;
+        this.buffers = buffers;
         this.allowedRsv = config.extensionRsvBits() | (deflate != null ? WebSocketProtocol.B0_RSV1 : 0);
     }
 
@@ -413,6 +430,10 @@ public final class WebSocketEngine {
 
     private void appendMessage(ByteBuffer in, int pos, int n) {
         int need = messageLength + n;
+        if (messageBuffer != null || (buffers != null && need >= buffers.threshold())) {
+            appendToBuffer(in, pos, n, need);
+            return;
+        }
         if (messageBytes == null || messageBytes.length < need) {
             // Grow with what actually arrived, never with what a header announced: otherwise a few bytes of
             // header on many connections could make us reserve their announced sizes (memory amplification).
@@ -421,6 +442,32 @@ public final class WebSocketEngine {
             messageBytes = messageBytes == null ? new byte[cap] : Arrays.copyOf(messageBytes, cap);
         }
         in.get(pos, messageBytes, messageLength, n);
+        messageLength = need;
+    }
+
+    /**
+     * Appends to a buffer from {@link #buffers}. It is asked for what the headers so far announce, which
+     * startFrame held to maxMessageSize: a free pooled buffer that size needs no growth, while a new one is
+     * limited by what arrived (see {@link MessageBuffers#acquire}).
+     */
+    private void appendToBuffer(ByteBuffer in, int pos, int n, int need) {
+        ByteBuffer b = messageBuffer;
+        if (b == null || b.capacity() < need) {
+            // frameRemaining still counts these n bytes.
+            ByteBuffer next = buffers.acquire(need, (int) (messageLength + frameRemaining));
+            if (next.capacity() < need) {
+                throw new IllegalStateException("MessageBuffers returned " + next.capacity() + " bytes for " + need);
+            }
+            if (b != null) {
+                next.put(0, b, 0, messageLength);
+                buffers.release(b);
+            } else if (messageLength > 0) {
+                next.put(0, messageBytes, 0, messageLength);
+            }
+            messageBytes = null;
+            messageBuffer = b = next;
+        }
+        b.put(messageLength, in, pos, n);
         messageLength = need;
     }
 
@@ -503,19 +550,32 @@ public final class WebSocketEngine {
         }
         int opcode = messageOpcode;
         byte[] bytes = messageBytes;
+        ByteBuffer pooled = messageBuffer;
         int length = messageLength;
         messageOpcode = 0;
         messageBytes = null;
+        messageBuffer = null;
         messageLength = 0;
-        if (opcode == OPCODE_TEXT) {
-            // 8.1: a message that ends inside a code point is invalid.
-            if (utf8State != Utf8Validator.ACCEPT) {
-                fail(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 sequence");
-                return;
+        try {
+            if (opcode == OPCODE_TEXT) {
+                // 8.1: a message that ends inside a code point is invalid.
+                if (utf8State != Utf8Validator.ACCEPT) {
+                    fail(CloseCodes.INVALID_PAYLOAD, "text message ends inside a UTF-8 sequence");
+                    return;
+                }
+                listener.onEvent(new Event.Text(length == 0 ? ""
+                        : pooled != null ? decodeUtf8(pooled, 0, length)
+                        : new String(bytes, 0, length, StandardCharsets.UTF_8)));
+            } else if (pooled != null) {
+                // Read-only: the buffer goes back to its owner, to be reused, once the listener returns.
+                listener.onEvent(new Event.Binary(pooled.slice(0, length).asReadOnlyBuffer()));
+            } else {
+                listener.onEvent(new Event.Binary(length == 0 ? EMPTY.duplicate() : ByteBuffer.wrap(bytes, 0, length)));
             }
-            listener.onEvent(new Event.Text(length == 0 ? "" : new String(bytes, 0, length, StandardCharsets.UTF_8)));
-        } else {
-            listener.onEvent(new Event.Binary(length == 0 ? EMPTY.duplicate() : ByteBuffer.wrap(bytes, 0, length)));
+        } finally {
+            if (pooled != null) {
+                buffers.release(pooled);
+            }
         }
     }
 
@@ -589,6 +649,11 @@ public final class WebSocketEngine {
         }
         messageCompressed = false;
         messageBytes = null;
+        if (messageBuffer != null) {
+            ByteBuffer b = messageBuffer;
+            messageBuffer = null;
+            buffers.release(b);
+        }
         messageLength = 0;
         messageOpcode = 0;
         controlBytes = null;

@@ -22,7 +22,8 @@ import net.jqwik.api.constraints.Size;
 
 /**
  * Random frame sequences, cut at random byte boundaries and fed in random chunk sizes, yield exactly the events
- * of the whole feed, which are the events the sequence was built from.
+ * of the whole feed, which are the events the sequence was built from, whether large messages are reassembled in
+ * the engine's heap arrays or in buffers from a {@link MessageBuffers}.
  */
 class EngineChunkingPropertiesTest {
 
@@ -57,11 +58,48 @@ class EngineChunkingPropertiesTest {
         return out;
     }
 
+    /**
+     * Large messages, fragmented or not, in chunks up to the size of a read buffer: the engine's heap arrays and a
+     * {@link MessageBuffers} that reuses (and poisons) released buffers give the same events.
+     */
+    @Provide
+    Arbitrary<Message> largeMessages() {
+        Arbitrary<byte[]> body = Arbitraries.integers().between(0, 1_100_000).edgeCases(c -> c.add(1 << 20))
+                .map(n -> {
+                    byte[] b = new byte[n];
+                    new java.util.Random(n).nextBytes(b);
+                    return b;
+                });
+        Arbitrary<String> text = Arbitraries.strings().withChars("a\u00e9\u4e2d").ofMinLength(10_000)
+                .ofMaxLength(40_000);
+        Arbitrary<Integer> pieces = Arbitraries.integers().between(1, 4);
+        Arbitrary<List<byte[]>> pings = Arbitraries.bytes().array(byte[].class).ofMaxSize(125).list().ofMaxSize(1);
+        return Arbitraries.oneOf(
+                Combinators.combine(body, pieces, pings).as((b, n, p) -> new Message(false, split(b, n), p)),
+                Combinators.combine(text, pieces, pings)
+                        .as((t, n, p) -> new Message(true, split(t.getBytes(StandardCharsets.UTF_8), n), p)));
+    }
+
     @Property(tries = 300)
     void chunkingDoesNotChangeEvents(
             @ForAll @Size(max = 6) List<@From("messages") Message> messages,
             @ForAll @Size(min = 1, max = 20) List<@IntRange(min = 1, max = 9000) Integer> chunkSizes,
+            @ForAll @IntRange(min = 1, max = 80_000) int poolThreshold,
             @ForAll boolean server) {
+        checkChunking(messages, chunkSizes, poolThreshold, server);
+    }
+
+    @Property(tries = 25)
+    void largeMessagesGiveTheSameEventsPooledOrNot(
+            @ForAll @Size(min = 1, max = 4) List<@From("largeMessages") Message> messages,
+            @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 1, max = 65_536) Integer> chunkSizes,
+            @ForAll @IntRange(min = 1, max = 80_000) int poolThreshold,
+            @ForAll boolean server) {
+        checkChunking(messages, chunkSizes, poolThreshold, server);
+    }
+
+    private static void checkChunking(List<Message> messages, List<Integer> chunkSizes, int poolThreshold,
+                                      boolean server) {
         Role role = server ? Role.SERVER : Role.CLIENT;
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         List<Event> expected = new ArrayList<>();
@@ -91,16 +129,28 @@ class EngineChunkingPropertiesTest {
         Harness whole = new Harness(role).feed(bytes);
         assertThat(whole.events).containsExactlyElementsOf(expected);
 
-        Harness chunked = new Harness(role);
+        Harness chunked = feedChunked(new Harness(role), bytes, chunkSizes);
+        assertThat(chunked.events).containsExactlyElementsOf(expected);
+        assertThat(chunked.sentBytes()).isEqualTo(whole.sentBytes());
+
+        RecordingBuffers buffers = new RecordingBuffers(poolThreshold);
+        Harness pooled = feedChunked(new Harness(role, EngineConfig.builder().maskKeySource(() -> TestFrames.TEST_MASK)
+                .build(), buffers), bytes, chunkSizes);
+        assertThat(pooled.events).containsExactlyElementsOf(expected);
+        assertThat(pooled.sentBytes()).isEqualTo(whole.sentBytes());
+        assertThat(buffers.outstanding()).isZero();
+        assertThat(buffers.released).isEqualTo(buffers.acquired);
+    }
+
+    private static Harness feedChunked(Harness h, byte[] bytes, List<Integer> chunkSizes) {
         int at = 0;
         int k = 0;
         while (at < bytes.length) {
             int n = Math.min(chunkSizes.get(k++ % chunkSizes.size()), bytes.length - at);
-            chunked.feed(Arrays.copyOfRange(bytes, at, at + n));
+            h.feed(Arrays.copyOfRange(bytes, at, at + n));
             at += n;
         }
-        assertThat(chunked.events).containsExactlyElementsOf(expected);
-        assertThat(chunked.sentBytes()).isEqualTo(whole.sentBytes());
+        return h;
     }
 
     @Property(tries = 200)

@@ -124,6 +124,75 @@ class EngineUtf8AndLimitsTest {
         assertThat(many).doesNotContainNull();
     }
 
+    @Test
+    @DisplayName("limits: with MessageBuffers, a new buffer is at most twice what arrived, whatever the header says")
+    void pooledAllocationFollowsWhatArrived() {
+        RecordingBuffers buffers = new RecordingBuffers(1024);
+        Harness h = new Harness(Role.CLIENT, EngineConfig.defaults(), buffers);
+        // 16 MiB announced; then 1 byte, then 100,000 bytes in pieces.
+        h.feed(new byte[] {(byte) 0x82, 127, 0, 0, 0, 0, 1, 0, 0, 0, 1});
+        assertThat(buffers.allocatedBytes).isZero();
+        int received = 1;
+        for (int i = 0; i < 100; i++) {
+            h.feed(new byte[1000]);
+            received += 1000;
+            assertThat(buffers.allocatedBytes).isLessThanOrEqualTo(4L * received);
+            assertThat(buffers.outstanding()).isEqualTo(received >= 1024 ? 1 : 0);
+        }
+        assertThat(h.events).isEmpty();
+        h.engine.receiveEof();
+        assertThat(buffers.outstanding()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Role.class)
+    @DisplayName("limits: with MessageBuffers, 1009 and 1007 still apply and the buffer is given back")
+    void pooledLimitsAndUtf8(Role role) {
+        RecordingBuffers buffers = new RecordingBuffers(100);
+        EngineConfig cfg = EngineConfig.builder().maxMessageSize(1000).build();
+        Harness big = new Harness(role, cfg, buffers)
+                .feed(frameTo(role, 0x02, new byte[600]), frameTo(role, 0x80, new byte[401]));
+        assertThat(big.events).containsExactly(
+                new Event.Failure(1009, "message of at least 1001 bytes exceeds the limit of 1000"));
+        assertThat(buffers.outstanding()).isZero();
+        assertThat(buffers.acquired).isEqualTo(1);
+
+        byte[] text = new byte[900];
+        Arrays.fill(text, (byte) 'a');
+        text[800] = (byte) 0xC0;
+        byte[] f = frameTo(role, 0x81, text);
+        Harness bad = new Harness(role, cfg, buffers).feed(Arrays.copyOf(f, 500), Arrays.copyOfRange(f, 500, f.length));
+        assertThat(bad.events).containsExactly(new Event.Failure(1007, "text message is not valid UTF-8"));
+        byte[] cut = utf8("\u20ac".repeat(300));
+        Harness truncated = new Harness(role, cfg, buffers).feed(
+                frameTo(role, 0x01, Arrays.copyOf(cut, 500)), frameTo(role, 0x80, Arrays.copyOfRange(cut, 500, 899)));
+        assertThat(truncated.events).containsExactly(
+                new Event.Failure(1007, "text message ends inside a UTF-8 sequence"));
+        assertThat(buffers.outstanding()).isZero();
+    }
+
+    @Test
+    @DisplayName("a message reassembled in a MessageBuffers buffer is a read-only view, released after delivery")
+    void pooledMessageIsReadOnlyView() {
+        RecordingBuffers buffers = new RecordingBuffers(100);
+        java.util.List<ByteBuffer> seen = new java.util.ArrayList<>();
+        WebSocketEngine engine = new WebSocketEngine(Role.CLIENT, EngineConfig.defaults(), null, buffers, e -> {
+            assertThat(buffers.outstanding()).isEqualTo(1);
+            seen.add(((Event.Binary) e).data());
+        }, (h, p) -> {});
+        byte[] payload = new byte[1000];
+        Arrays.fill(payload, (byte) 7);
+        byte[] f = frameTo(Role.CLIENT, 0x82, payload);
+        engine.receive(ByteBuffer.wrap(Arrays.copyOf(f, 300)));
+        engine.receive(ByteBuffer.wrap(Arrays.copyOfRange(f, 300, f.length)));
+        assertThat(seen).singleElement().satisfies(b -> {
+            assertThat(b.isReadOnly()).isTrue();
+            assertThat(b.isDirect()).isTrue();
+            assertThat(b.remaining()).isEqualTo(1000);
+        });
+        assertThat(buffers.outstanding()).isZero();
+    }
+
     private static long usedHeapAfterGc() {
         System.gc();
         Runtime rt = Runtime.getRuntime();

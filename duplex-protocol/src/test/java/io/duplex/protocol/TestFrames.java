@@ -60,7 +60,11 @@ final class TestFrames {
         }
 
         Harness(Role role, EngineConfig config) {
-            engine = new WebSocketEngine(role, config, e -> events.add(copy(e)), (h, p) -> {
+            this(role, config, null);
+        }
+
+        Harness(Role role, EngineConfig config, MessageBuffers buffers) {
+            engine = new WebSocketEngine(role, config, null, buffers, e -> events.add(copy(e)), (h, p) -> {
                 sent.writeBytes(bytes(h));
                 if (p != null) {
                     sent.writeBytes(bytes(p));
