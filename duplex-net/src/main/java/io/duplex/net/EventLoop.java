@@ -56,6 +56,13 @@ public final class EventLoop implements Executor {
     /** Tasks run per iteration before I/O gets another turn, so a task flood cannot starve sockets. */
     private static final int MAX_TASKS_PER_ITERATION = 4096;
 
+    /**
+     * {@code -Dduplex.loopStats=true}: every loop keeps a histogram of how long each pass (from the select's
+     * return to the next select) took, to tell a latency tail caused by the loop from one caused elsewhere. Off by
+     * default: it costs two clock reads per pass.
+     */
+    static final boolean PASS_STATS = Boolean.getBoolean("duplex.loopStats");
+
     private static final int RUNNING = 0;
     private static final int SHUTTING_DOWN = 1;
     private static final int TERMINATED = 2;
@@ -76,6 +83,9 @@ public final class EventLoop implements Executor {
     private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
     private final ArrayDeque<Runnable> afterSelect = new ArrayDeque<>();
     private long writeCalls;
+    /** With {@link #PASS_STATS}: passes by duration, bucket b holding [2^(b-1), 2^b) ns; and the longest pass. */
+    private final long[] passBuckets = PASS_STATS ? new long[64] : null;
+    private long longestPassNanos;
     private volatile long messageBufferPoolBytes = MessageBufferPool.DEFAULT_MAX_BYTES;
     private MessageBufferPool messageBuffers;
 
@@ -385,12 +395,16 @@ public final class EventLoop implements Executor {
             while (state.get() == RUNNING) {
                 try {
                     select();
+                    long passStart = PASS_STATS ? System.nanoTime() : 0;
                     runAfterSelect();
                     processSelectedKeys();
                     if (timers.advance() > 0) {
                         flushDirty();
                     }
                     runTasks(MAX_TASKS_PER_ITERATION);
+                    if (PASS_STATS) {
+                        recordPass(System.nanoTime() - passStart);
+                    }
                 } catch (IOException e) {
                     // A selector failure is not recoverable in a meaningful way; log and keep trying
                     // so that queued tasks and shutdown still run.
@@ -406,6 +420,34 @@ public final class EventLoop implements Executor {
             runTasks(Integer.MAX_VALUE);
             terminated.complete(null);
         }
+    }
+
+    private void recordPass(long nanos) {
+        passBuckets[64 - Long.numberOfLeadingZeros(Math.max(0, nanos))]++;
+        longestPassNanos = Math.max(longestPassNanos, nanos);
+    }
+
+    /**
+     * With {@code -Dduplex.loopStats=true}, the passes of this loop so far by duration, e.g. {@code "passes
+     * 1234567: <1us 5, <2us 100, ... <1ms 3; longest 812 us"}; otherwise null. Loop thread; use {@link #submit}.
+     */
+    public String passStats() {
+        assertInLoop();
+        if (!PASS_STATS) {
+            return null;
+        }
+        long total = 0;
+        StringBuilder sb = new StringBuilder();
+        for (int b = 0; b < passBuckets.length; b++) {
+            if (passBuckets[b] == 0) {
+                continue;
+            }
+            total += passBuckets[b];
+            long upper = 1L << b;
+            String bound = upper < 1_000 ? upper + "ns" : upper < 1_000_000 ? upper / 1_000 + "us" : upper / 1_000_000 + "ms";
+            sb.append(sb.length() == 0 ? "" : ", ").append('<').append(bound).append(' ').append(passBuckets[b]);
+        }
+        return "passes " + total + ": " + sb + "; longest " + longestPassNanos / 1_000 + " us";
     }
 
     private void runAfterSelect() {
