@@ -55,6 +55,10 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
     private boolean awaitingPong;
     /** Bytes arrived since the last heartbeat tick: the peer is alive even if its pong is still behind them. */
     private boolean readSinceTick;
+    /** The outstanding ping was queued behind unsent data: the pong is late by the time that data takes. */
+    private boolean pingBehindBacklog;
+    /** An interval without any sign of life was already forgiven for a ping sent behind a backlog. */
+    private boolean graceUsed;
     private boolean terminatedLocally;
     private String failureReason;
     private long lastMessageNanos;
@@ -203,10 +207,14 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
 
     @Override
     public void frame(ByteBuffer header, ByteBuffer payload) {
-        // Small frames are copied next to each other into the loop's write arena (one buffer, one plain write);
-        // a larger read-only payload may be a view of the read buffer (a received message sent on): no copy
-        // unless it stays queued.
-        conn.writeSmall(header, payload);
+        if (payload == null) {
+            conn.write(header);
+        } else if (payload.isReadOnly()) {
+            // Possibly a view of the read buffer (a received message sent on): no copy unless it stays queued.
+            conn.writeBorrowed(header, payload);
+        } else {
+            conn.write(header, payload);
+        }
     }
 
     @Override
@@ -280,14 +288,25 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
         }
         boolean wrote = conn.takeWriteProgress();
         if (awaitingPong) {
-            if (!peerShowedLife(wrote)) {
-                safeError(new TimeoutException("no pong within " + options.pingInterval()));
+            if (peerShowedLife(wrote)) {
+                graceUsed = false;
+            } else if (pingBehindBacklog && !graceUsed) {
+                // Our queue may have drained into the kernel's send buffer, which can still hold megabytes in front
+                // of the ping; nothing here shows the peer reading them. One silent interval is forgiven.
+                graceUsed = true;
+            } else {
+                safeError(new TimeoutException("no pong within " + options.pingInterval() + " and nothing received"
+                        + (pingBehindBacklog ? ", nor any queued byte taken by the socket, for two intervals" : "")
+                        + " (" + conn.bufferedAmount() + " bytes queued, reading "
+                        + (autoPaused ? "paused by backpressure" : "on") + ")"));
                 terminateOnLoop();
                 return;
             }
             // Alive, but the pong is not through yet: wait another interval instead of stacking pings behind data.
         } else {
             awaitingPong = true;
+            pingBehindBacklog = conn.bufferedAmount() > 0;
+            graceUsed = false;
             engine.ping(EMPTY.duplicate());
         }
         readSinceTick = false;
@@ -297,12 +316,16 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
     /**
      * A peer whose pong is late is still alive when the reason is ours or its traffic shows it: bytes arrived
      * since the last tick (the pong may be queued behind them, in particular while we do not read because the
-     * peer is slow to take our data), reading is paused by the application (nothing can arrive), or our ping is
-     * still queued here while the socket took some of the bytes in front of it (the peer is reading, slowly).
-     * Only a peer that did none of these for a whole interval is terminated.
+     * peer is slow to take our data), reading is paused by the application (nothing can arrive), or the ping went
+     * out behind a backlog and the socket took bytes since the last tick (the peer is reading, slowly: with a
+     * backlog, the kernel takes bytes only once the peer has acknowledged others; without one, the ping itself
+     * would count). A peer that did none of these for a whole interval is terminated; for a ping sent behind a
+     * backlog, for two: our queue may have drained into the kernel's send buffer, which on a fast link holds
+     * megabytes, and the kernel takes more only once the peer has read about half of it, so a slow reader can look
+     * silent for a while. (Java offers no view of the socket's unacknowledged bytes that would tell.)
      */
     private boolean peerShowedLife(boolean wroteSinceTick) {
-        return readSinceTick || userPaused || (wroteSinceTick && conn.bufferedAmount() > 0);
+        return readSinceTick || userPaused || (wroteSinceTick && pingBehindBacklog);
     }
 
     private void idleTick() {
