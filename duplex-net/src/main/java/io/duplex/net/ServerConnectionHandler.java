@@ -29,7 +29,8 @@ final class ServerConnectionHandler implements ConnectionHandler {
     private final WebSocketServer server;
     private Connection conn;
     private HttpRequestParser parser;
-    private WebSocketSession session;
+    /** Set by the upgrade, which hands the connection to its WebSocket session: no event reaches this object after. */
+    private boolean upgraded;
     private Timeout headTimer;
     private Timeout abortTimer;
     private boolean closing;
@@ -62,7 +63,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
         // Slowloris: a request head (or the next one on a kept-alive connection) must arrive in time.
         headTimer = conn.loop().schedule(server.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
             headTimer = null;
-            if (session == null && pending == null && !closing) {
+            if (!upgraded && pending == null && !closing) {
                 fail(408, "request head not received within " + server.handshakeTimeout().toMillis() + " ms");
             }
         });
@@ -77,9 +78,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     @Override
     public void onRead(Connection connection, ByteBuffer data) {
-        if (session != null) {
-            session.onRead(data);
-        } else if (pending != null || blocked) {
+        if (pending != null || blocked) {
             stash(data);
         } else {
             process(data);
@@ -87,7 +86,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
     }
 
     private void process(ByteBuffer data) {
-        while (data.hasRemaining() && session == null && pending == null && !closing) {
+        while (data.hasRemaining() && !upgraded && pending == null && !closing) {
             if (!conn.isWritable()) {
                 // DESIGN, flow control: a peer that pipelines requests without reading the answers must not
                 // grow our queue. The head timer still runs, so one that never reads gets a 408 and is dropped.
@@ -320,9 +319,10 @@ final class ServerConnectionHandler implements ConnectionHandler {
                 deflate = ep.deflate().codec(Role.SERVER, params);
             }
         }
-        session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
+        WebSocketSession session = new WebSocketSession(conn, Role.SERVER, ep.options(), listener, req, accepted.subprotocol(),
                 attachment, deflate, server.sessionEnded());
         // From here the session receives the connection's events itself; this object is no longer needed.
+        upgraded = true;
         conn.handOver(session);
         session.start();
         if (!ep.retainRequest()) {
@@ -358,9 +358,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     /** Loop thread: graceful shutdown of the server. */
     void shutdown() {
-        if (session != null) {
-            session.close(1001, "server shutting down");
-        } else if (pending == null) {
+        if (pending == null) {
             closeGracefully();
         } else if (pending.isStreaming() || pending.hasShutdownAction()) {
             // A stream or a held request (a long poll) has no natural end: its owner ends it, saying goodbye first.
@@ -383,9 +381,7 @@ final class ServerConnectionHandler implements ConnectionHandler {
 
     @Override
     public void onWritable(Connection connection) {
-        if (session != null) {
-            session.onWritable();
-        } else if (blocked) {
+        if (blocked) {
             blocked = false;
             if (!closing) {
                 conn.resumeReading();
