@@ -193,6 +193,34 @@ public final class Connection extends Selectable {
         return true;
     }
 
+    /** Frames up to this size are copied into the loop's write arena rather than queued as they are. */
+    static final int ARENA_COPY_MAX = 1024;
+
+    /**
+     * Like {@link #write(ByteBuffer, ByteBuffer)} ({@code payload} may be null), for a small frame: header and
+     * payload are copied into the loop's direct write arena, next to this connection's other small frames of the
+     * same dispatch, so that they leave in one buffer with one plain write and no copy into a temporary direct
+     * buffer by the JDK. Larger frames, TLS and a full socket take the
+     * ordinary path.
+     */
+    boolean writeSmall(ByteBuffer header, ByteBuffer payload) {
+        int n = header.remaining() + (payload == null ? 0 : payload.remaining());
+        if (n > ARENA_COPY_MAX || tls != null || (flags & (WAITING_WRITABLE | CLOSING | CLOSED)) != 0
+                || !loop.arenaHasRoom(n)) {
+            return payload == null ? write(header)
+                    : payload.isReadOnly() ? writeBorrowed(header, payload) : write(header, payload);
+        }
+        loop.assertInLoop();
+        ByteBuffer view = loop.copyToArena(this, queue == null ? null : queue.peekLast(), header, payload, n);
+        if (view == null) {
+            // It grew the arena view this connection queued last.
+            queued += n;
+            afterEnqueue();
+            return true;
+        }
+        return write(view);
+    }
+
     /**
      * Like {@link #write(ByteBuffer, ByteBuffer)}, for a payload that may be a view of this loop's read buffer
      * (e.g. a received message echoed as it is): it is written without a copy when the flush that ends the

@@ -312,10 +312,56 @@ public final class EventLoop implements Executor {
                 pending.forEach(Connection::unborrow);
             }
         }
+        // Every arena view still queued was copied just above: the arena is free again.
+        arenaUsed = 0;
+        arenaTail = null;
+        arenaTailOwner = null;
         if (messageBuffers != null) {
             // No queued view of a released message buffer is left: the buffers may be lent again.
             messageBuffers.reclaim();
         }
+    }
+
+    /** Write arena: small frames of the current dispatch, copied into direct memory; reset after each flush. */
+    static final int ARENA_SIZE = 64 * 1024;
+    private ByteBuffer arena;
+    private int arenaUsed;
+    /** The arena view last handed out, and to whom: the next small frame of the same connection extends it. */
+    private ByteBuffer arenaTail;
+    private Connection arenaTailOwner;
+
+    /** Whether {@code n} more bytes fit in the write arena in this dispatch. */
+    boolean arenaHasRoom(int n) {
+        return arenaUsed + n <= ARENA_SIZE;
+    }
+
+    /**
+     * Copies {@code header} and {@code payload} (payload may be null) into the write arena for {@code c}, which
+     * must have room ({@link #arenaHasRoom}). If {@code last}, {@code c}'s newest queued buffer, is the arena view
+     * made for {@code c} last, that view grows to cover the new bytes and null is returned; otherwise the new view
+     * is returned for the caller to queue. Views are registered as borrowed, so whatever of them stays queued is
+     * copied at the end of the dispatch, before the arena is reused. Loop thread.
+     */
+    ByteBuffer copyToArena(Connection c, ByteBuffer last, ByteBuffer header, ByteBuffer payload, int n) {
+        ByteBuffer a = arena;
+        if (a == null) {
+            a = arena = ByteBuffer.allocateDirect(ARENA_SIZE);
+        }
+        int start = arenaUsed;
+        a.put(start, header, header.position(), header.remaining());
+        if (payload != null) {
+            a.put(start + header.remaining(), payload, payload.position(), payload.remaining());
+        }
+        arenaUsed = start + n;
+        if (last != null && last == arenaTail && arenaTailOwner == c && last.limit() == start) {
+            last.limit(arenaUsed);
+            return null;
+        }
+        ByteBuffer view = a.duplicate().limit(arenaUsed).position(start);
+        arenaTail = view;
+        arenaTailOwner = c;
+        borrowed(c, view);
+        return view;
     }
 
     private Connection[] borrowedBy = new Connection[16];
@@ -427,7 +473,8 @@ public final class EventLoop implements Executor {
                 selector.selectNow();
                 return;
             }
-            timeoutMillis = TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
+            // Long.MAX_VALUE: only cancelled timers are left to be seen; block like a loop without timers.
+            timeoutMillis = nanos >= Long.MAX_VALUE - 999_999 ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
         }
         sleeping.set(true);
         try {

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defaults: a 10 ms tick and 512 buckets (5.12 s per rotation). The timers this wheel exists for
  * (handshake, idle, heartbeat, close) are seconds long, so 10 ms of slack is invisible, while a
- * coarser tick means the loop wakes at most 100 times a second while any timer is pending. With
+ * coarser tick means the loop wakes at most 100 times a second, and only for ticks that may have a timer due. With
  * 512 buckets each tick scans about N/512 entries; a 30 s heartbeat for 10,000 connections costs
  * about 20 comparisons per tick and one node per connection, with no per-tick objects.
  *
@@ -41,6 +41,11 @@ public final class TimerWheel {
     private final Timeout[] tails;
     /** Last tick whose bucket has been processed; new timeouts always land after it. */
     private long processedTick;
+    /**
+     * No pending timeout is due before this tick (Long.MAX_VALUE: none pending). A lower bound: a cancelled entry
+     * may leave it early, which costs one wakeup that finds nothing, never a late timer.
+     */
+    private long earliestTick = Long.MAX_VALUE;
     private int size;
 
     public TimerWheel(LongSupplier nanoClock) {
@@ -79,6 +84,7 @@ public final class TimerWheel {
         tick = Math.max(tick, processedTick + 1);
         Timeout t = new Timeout(this, tick, task);
         link(t);
+        earliestTick = Math.min(earliestTick, tick);
         return t;
     }
 
@@ -91,9 +97,17 @@ public final class TimerWheel {
         return size == 0;
     }
 
-    /** Nanoseconds until the next tick should be processed; zero or negative if it is due now. */
+    /**
+     * Nanoseconds until the next tick that may have a timeout due; zero or negative if it is due now,
+     * {@link Long#MAX_VALUE} when nothing is pending. Ticks with nothing due are skipped, so a loop with only
+     * distant timers (a 30 s heartbeat) sleeps until them instead of waking every tick.
+     */
     public long nanosToNextTick() {
-        return startNanos + (processedTick + 1) * tickNanos - nanoClock.getAsLong();
+        long tick = earliestTick;
+        if (tick == Long.MAX_VALUE || tick > (Long.MAX_VALUE - startNanos) / tickNanos - 1) {
+            return Long.MAX_VALUE;
+        }
+        return startNanos + tick * tickNanos - nanoClock.getAsLong();
     }
 
     /**
@@ -109,17 +123,44 @@ public final class TimerWheel {
         }
         if (size == 0) {
             processedTick = nowTick;
+            earliestTick = Long.MAX_VALUE;
             return 0;
         }
+        if (earliestTick > nowTick) {
+            // Nothing can be due yet: skip the empty ticks at once.
+            processedTick = nowTick;
+            return 0;
+        }
+        // Empty ticks before the earliest one need no visit.
+        processedTick = Math.max(processedTick, earliestTick - 1);
+        int fired;
         if (nowTick - processedTick > mask) {
-            return sweepAll(nowTick);
+            fired = sweepAll(nowTick);
+        } else {
+            fired = 0;
+            while (processedTick < nowTick) {
+                long tick = ++processedTick;
+                fired += fireChain(detachDue((int) (tick & mask), tick));
+            }
         }
-        int fired = 0;
-        while (processedTick < nowTick) {
-            long tick = ++processedTick;
-            fired += fireChain(detachDue((int) (tick & mask), tick));
-        }
+        earliestTick = findEarliest();
         return fired;
+    }
+
+    /**
+     * A lower bound on the next due tick: the first non-empty bucket after the processed tick. Its entries may
+     * belong to a later rotation, which costs one wakeup per such bucket and rotation.
+     */
+    private long findEarliest() {
+        if (size == 0) {
+            return Long.MAX_VALUE;
+        }
+        for (long tick = processedTick + 1; tick <= processedTick + mask + 1; tick++) {
+            if (heads[(int) (tick & mask)] != null) {
+                return tick;
+            }
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Unlinks the entries of one bucket that are due and returns them as a chain in list order. */

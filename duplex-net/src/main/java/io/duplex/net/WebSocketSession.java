@@ -207,14 +207,10 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
 
     @Override
     public void frame(ByteBuffer header, ByteBuffer payload) {
-        if (payload == null) {
-            conn.write(header);
-        } else if (payload.isReadOnly()) {
-            // Possibly a view of the read buffer (a received message sent on): no copy unless it stays queued.
-            conn.writeBorrowed(header, payload);
-        } else {
-            conn.write(header, payload);
-        }
+        // Small frames are copied next to each other into the loop's write arena (one buffer, one plain write);
+        // a larger read-only payload may be a view of the read buffer (a received message sent on): no copy
+        // unless it stays queued.
+        conn.writeSmall(header, payload);
     }
 
     @Override

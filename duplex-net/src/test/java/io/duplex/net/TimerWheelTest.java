@@ -135,11 +135,103 @@ class TimerWheelTest {
     }
 
     @Test
-    void nextTickDelayDrivesTheSelectTimeout() {
+    void theSelectTimeoutReachesToTheEarliestTimerNotTheNextTick() {
         advanceTo(3);
-        assertThat(wheel.nanosToNextTick()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(7));
-        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(8));
-        assertThat(wheel.nanosToNextTick()).isNegative();
+        assertThat(wheel.nanosToNextTick()).as("nothing pending: block").isEqualTo(Long.MAX_VALUE);
+        wheel.schedule(25, TimeUnit.MILLISECONDS, record("a"));
+        // Due at 28 ms, so its tick is the one at 30 ms: 27 ms from now, not the 7 ms to the next tick.
+        assertThat(wheel.nanosToNextTick()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(27));
+        wheel.schedule(500, TimeUnit.MILLISECONDS, record("far"));
+        assertThat(wheel.nanosToNextTick()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(27));
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(27));
+        assertThat(wheel.nanosToNextTick()).isZero();
+        wheel.advance();
+        assertThat(fired).containsExactly("a");
+        // "far" is due at 503 ms (tick 510), several rotations of this 80 ms wheel away: at most one wakeup per
+        // rotation at its bucket, never a wakeup per tick.
+        int wakeups = 0;
+        while (fired.size() < 2) {
+            long wait = wheel.nanosToNextTick();
+            assertThat(wait).isPositive().isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
+            now.addAndGet(wait);
+            wheel.advance();
+            wakeups++;
+        }
+        assertThat(fired).containsExactly("a", "far");
+        assertThat(now.get() - 1_000_000_000L).isEqualTo(TimeUnit.MILLISECONDS.toNanos(510));
+        assertThat(wakeups).isLessThanOrEqualTo(1 + 480 / 80);
+        assertThat(wheel.nanosToNextTick()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aCancelledEarliestTimerCostsOneEmptyWakeupAtMost() {
+        Timeout a = wheel.schedule(20, TimeUnit.MILLISECONDS, record("a"));
+        wheel.schedule(60, TimeUnit.MILLISECONDS, record("b"));
+        a.cancel();
+        now.addAndGet(wheel.nanosToNextTick());
+        assertThat(wheel.advance()).isZero();
+        assertThat(wheel.nanosToNextTick()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(40));
+        now.addAndGet(wheel.nanosToNextTick());
+        wheel.advance();
+        assertThat(fired).containsExactly("b");
+    }
+
+    /** One timer of the randomized test below. */
+    private static final class Entry {
+        long due;
+        Timeout timeout;
+        boolean cancelled;
+        int fires;
+        long firedAt;
+    }
+
+    @Test
+    void aLoopThatSleepsAsToldFiresEveryTimerOnItsTickNeverEarly() {
+        for (long seed = 1; seed <= 50; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            AtomicLong clock = new AtomicLong(random.nextLong() >>> 2);
+            long start = clock.get();
+            TimerWheel w = new TimerWheel(clock::get, TICK, 8);
+            List<Entry> entries = new ArrayList<>();
+            for (int step = 0; step < 300; step++) {
+                int action = random.nextInt(4);
+                if (action < 2) {
+                    Entry e = new Entry();
+                    long delayMillis = random.nextInt(400);
+                    e.due = clock.get() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+                    e.timeout = w.schedule(delayMillis, TimeUnit.MILLISECONDS, () -> {
+                        e.fires++;
+                        e.firedAt = clock.get();
+                    });
+                    entries.add(e);
+                } else if (action == 2 && !entries.isEmpty()) {
+                    Entry e = entries.get(random.nextInt(entries.size()));
+                    e.cancelled |= e.timeout.cancel();
+                } else {
+                    // Sleep as a loop would: the whole timeout, or less when I/O wakes it early.
+                    long wait = w.nanosToNextTick();
+                    long sleep = wait == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(random.nextInt(300))
+                            : wait <= 0 || random.nextBoolean() ? Math.max(0, wait) : random.nextLong(wait);
+                    clock.addAndGet(sleep);
+                    w.advance();
+                }
+            }
+            long wait;
+            while ((wait = w.nanosToNextTick()) != Long.MAX_VALUE) {
+                clock.addAndGet(Math.max(0, wait));
+                w.advance();
+            }
+            for (Entry e : entries) {
+                if (e.cancelled) {
+                    assertThat(e.fires).as("seed %d: a cancelled timer never fires", seed).isZero();
+                    continue;
+                }
+                assertThat(e.fires).as("seed %d: fires once", seed).isEqualTo(1);
+                long dueTickEnd = start + ((e.due - start + TICK - 1) / TICK) * TICK;
+                assertThat(e.firedAt).as("seed %d: never early, at most a tick late", seed)
+                        .isBetween(e.due, dueTickEnd + TICK);
+            }
+        }
     }
 
     @Test
