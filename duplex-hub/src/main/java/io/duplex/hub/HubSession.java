@@ -9,6 +9,7 @@ import io.duplex.hub.protocol.ErrorCode;
 import io.duplex.hub.protocol.ProtocolException;
 import io.duplex.hub.protocol.Replies;
 import io.duplex.hub.protocol.Request;
+import io.duplex.hub.protocol.RequestDecoder;
 import io.duplex.hub.protocol.Utf8;
 import io.duplex.hub.security.AuthException;
 import io.duplex.hub.security.Principal;
@@ -142,7 +143,9 @@ public final class HubSession {
         }
         // The limit is on what the client sent: UTF-8 bytes, not UTF-16 characters (up to 3 bytes each).
         int bytes = Utf8.length(frame);
-        if (!admitBytes(bytes, peekId(frame))) {
+        long wait = takeBytes(bytes);
+        if (wait != 0) {
+            refuseFrame(frame, wait);
             return;
         }
         int count = 0;
@@ -153,7 +156,7 @@ public final class HubSession {
             if (!blank(frame, start, end)) {
                 String line = start == 0 && end == frame.length() ? frame : frame.substring(start, end);
                 count++;
-                if (admitMessage(peekId(line))) {
+                if (admitMessage(line)) {
                     try {
                         handle(hub.decoder().decode(line));
                     } catch (ProtocolException e) {
@@ -185,7 +188,12 @@ public final class HubSession {
         }
         int bytes = frame.remaining();
         long id = frame.remaining() >= 6 ? frame.getInt(frame.position() + 2) & 0xffffffffL : 0;
-        if (!admitBytes(bytes, id) || !admitMessage(id)) {
+        long wait = takeBytes(bytes);
+        if (wait != 0) {
+            refuse("bytes", wait, id);
+            return;
+        }
+        if (!admitMessage(id)) {
             return;
         }
         hub.metrics().received(1, bytes);
@@ -196,12 +204,45 @@ public final class HubSession {
         }
     }
 
-    private boolean admitBytes(int bytes, long requestId) {
+    /** Takes {@code bytes} from the byte-rate budget: 0 if admitted, else the nanoseconds until they would be. */
+    private long takeBytes(int bytes) {
         long now = System.nanoTime();
         if (byteBucket == null || byteBucket.tryTake(bytes, now)) {
+            return 0;
+        }
+        return Math.max(1, byteBucket.nanosUntilAvailable(bytes, now));
+    }
+
+    /**
+     * A text frame over the byte rate is refused whole: each of its requests gets its own {@code rate_limited}
+     * error with its id (docs/protocol.md: a request with an id gets exactly one answer) and counts as a refusal,
+     * as when refused for the message rate, so a frame of many tiny requests cannot make the server write more
+     * than the strike limit's worth of errors.
+     */
+    private void refuseFrame(String frame, long waitNanos) {
+        int start = 0;
+        boolean any = false;
+        while (start <= frame.length() && !closed && !closing) {
+            int nl = frame.indexOf('\n', start);
+            int end = nl < 0 ? frame.length() : nl;
+            if (!blank(frame, start, end)) {
+                any = true;
+                refuse("bytes", waitNanos, RequestDecoder.peekId(frame.substring(start, end)));
+            }
+            start = end + 1;
+        }
+        if (!any) {
+            refuse("bytes", waitNanos, 0);
+        }
+    }
+
+    private boolean admitMessage(String line) {
+        long now = System.nanoTime();
+        if (messageBucket == null || messageBucket.tryTake(1, now)) {
+            strikes = 0;
             return true;
         }
-        return refuse("bytes", byteBucket.nanosUntilAvailable(bytes, now), requestId);
+        return refuse("messages", messageBucket.nanosUntilAvailable(1, now), RequestDecoder.peekId(line));
     }
 
     private boolean admitMessage(long requestId) {
@@ -224,25 +265,6 @@ public final class HubSession {
         fail(requestId, ErrorCode.RATE_LIMITED, "too many " + which + " per second; retry after " + retryMs + " ms",
                 retryMs);
         return false;
-    }
-
-    /** Best effort: the id of a line that will be refused for rate, so the error can name its request. */
-    private static long peekId(String line) {
-        int i = line.indexOf("\"id\"");
-        if (i < 0) {
-            return 0;
-        }
-        int j = i + 4;
-        while (j < line.length() && (line.charAt(j) == ' ' || line.charAt(j) == ':')) {
-            j++;
-        }
-        long v = 0;
-        int digits = 0;
-        while (j < line.length() && Character.isDigit(line.charAt(j)) && digits < 16) {
-            v = v * 10 + (line.charAt(j++) - '0');
-            digits++;
-        }
-        return v;
     }
 
     private void handle(Request r) {
@@ -308,6 +330,22 @@ public final class HubSession {
 
     private void subscribed(Request.Subscribe r, Subscription s, Broker.HistorySlice slice, Throwable error) {
         if (s.state == Subscription.State.CANCELLED) {
+            // Overtaken by an unsubscribe (or the session's end) while the broker answered: the subscribe still
+            // gets its one answer (docs/protocol.md), after the unsubscribe's; nothing is delivered for it.
+            if (r.id() > 0 && !closed && !closing) {
+                if (error != null || slice == null) {
+                    failFromBroker(r.id(), error);
+                } else {
+                    ObjectNode ack = Replies.ack(r.id());
+                    ack.put("epoch", slice.top().epoch());
+                    ack.put("offset", slice.top().offset());
+                    if (r.recover() != null) {
+                        ack.put("recovered", false);
+                        ack.put("missed", 0);
+                    }
+                    send(Replies.bytes(ack));
+                }
+            }
             return;
         }
         if (error != null || slice == null) {

@@ -78,6 +78,18 @@ class HubLimitsTest {
         assertThat(server.hub().sessionCount()).isZero();
     }
 
+    /** A hub that refuses anonymous clients and has no token verifier admits nobody, and says so: 401. */
+    @Test
+    void noAnonymousAccessAndNoVerifierRefusesEveryUpgradeWith401() throws Exception {
+        hub(HubConfig.defaults(), HubEndpoint.Options.defaults().withAnonymous(null));
+        UpgradeProbe.Response r = UpgradeProbe.upgrade(server.uri());
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.body()).isEqualTo("anonymous clients are refused and this server accepts no tokens");
+        UpgradeProbe.Response withToken = UpgradeProbe.upgrade(server.uri(), "Authorization: Bearer abc.def.ghi");
+        assertThat(withToken.status()).isEqualTo(401);
+        assertThat(server.hub().sessionCount()).isZero();
+    }
+
     // ---------------------------------------------------------------- per IP
 
     @Test
@@ -205,6 +217,26 @@ class HubLimitsTest {
             assertThat(c.ack(c.request("ping")).path("type").asText()).isEqualTo("ack");
         }
         assertThat(server.count("duplex.rate.limited", "limit", "bytes")).isEqualTo(1.0);
+    }
+
+    /**
+     * A frame of several requests refused for bytes: each request gets its own rate_limited error with its own id
+     * (one answer per request) and counts as a refusal; an "id" inside data is not taken for the request's.
+     */
+    @Test
+    void aBatchRefusedForBytesAnswersEveryRequestWithItsOwnId() throws Exception {
+        hub(HubConfig.defaults().withRates(0, 0, 10, 200, 20), HubEndpoint.Options.defaults());
+        try (ProtocolClient c = server.client()) {
+            c.ack(c.request("ping"));
+            String batch = "{\"type\":\"publish\",\"topic\":\"t\",\"data\":{\"id\":99,\"x\":\"" + "y".repeat(150)
+                    + "\"},\"id\":41}\n{\"type\":\"ping\",\"id\":42}\n{\"type\":\"ping\"}";
+            c.send(batch);
+            List<JsonNode> answers = List.of(c.next("error"), c.next("error"), c.next("error"));
+            assertThat(answers).allMatch(a -> a.path("code").asText().equals("rate_limited")
+                    && a.path("retry_after_ms").asLong() > 0);
+            assertThat(answers).extracting(a -> a.path("id").asLong(0)).containsExactly(41L, 42L, 0L);
+        }
+        assertThat(server.count("duplex.rate.limited", "limit", "bytes")).isEqualTo(3.0);
     }
 
     @Test

@@ -123,6 +123,34 @@ class TwoHubsTest {
         }
     }
 
+    /**
+     * With Redis the subscribe's answer waits for the broker, so an unsubscribe in the same frame overtakes it: both
+     * requests still get exactly one ack (the unsubscribe's first), and nothing is delivered for the topic after.
+     */
+    @Test
+    void aSubscribeOvertakenByItsUnsubscribeIsStillAnswered() throws Exception {
+        sharedRedis();
+        HubServer a = hub(uri);
+        ProtocolClient c = client(a);
+        ProtocolClient p = client(a);
+        for (int round = 0; round < 20; round++) {
+            ObjectNode sub = subscribe(c, "race");
+            sub.putObject("recover").put("epoch", "x").put("offset", 0);
+            ObjectNode unsub = c.request("unsubscribe");
+            unsub.put("topic", "race");
+            c.send(sub + "\n" + unsub);
+            JsonNode first = c.next("ack");
+            JsonNode second = c.next("ack");
+            assertThat(List.of(first.get("id").asLong(), second.get("id").asLong()))
+                    .containsExactlyInAnyOrder(sub.get("id").asLong(), unsub.get("id").asLong());
+            JsonNode subAck = first.get("id").asLong() == sub.get("id").asLong() ? first : second;
+            assertThat(subAck.has("epoch")).isTrue();
+            assertThat(subAck.get("recovered").asBoolean()).isFalse();
+        }
+        p.ack(publish(p, "race", "1"));
+        assertThat(c.poll(Duration.ofMillis(200))).isNull();
+    }
+
     @Test
     void presenceIsGlobalAndJoinAndLeaveCrossNodes() throws Exception {
         sharedRedis();

@@ -295,6 +295,10 @@ final class ServeCommand implements Callable<Integer> {
             demoTokens = new DemoTokens();
             verifier = demoTokens.verifier();
         }
+        if (!allowAnonymous && verifier == null) {
+            throw new ParameterException(spec.commandLine(), "--anonymous deny needs a JWT key (--jwt-secret-file, "
+                    + "--jwt-public-key or --jwt-jwks) or --demo: otherwise no client could connect");
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         io.duplex.hub.broker.Broker broker = brokerOptions.create(config);
         Hub hub = Hub.builder().config(config).broker(broker).tokenVerifier(verifier).meterRegistry(registry).build();

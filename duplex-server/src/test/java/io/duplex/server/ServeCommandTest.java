@@ -178,6 +178,11 @@ class ServeCommandTest {
                 "--slow-consumer-policy", "maybe");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--slow-consumer-policy must be close or drop, not maybe");
+        // Refusing anonymous clients with no key to verify tokens would admit nobody.
+        CliRun deny = CliRun.run(new ByteArrayInputStream(new byte[0]), "serve", "--port", "0", "--no-demo",
+                "--anonymous", "deny");
+        assertThat(deny.exitCode()).isEqualTo(2);
+        assertThat(deny.err()).contains("--anonymous deny needs a JWT key");
     }
 
     @Test

@@ -204,9 +204,38 @@ public final class RequestDecoder {
         }
     }
 
+    /**
+     * The id of a JSON request that is refused before it is decoded (for rate): the value of the top-level
+     * {@code "id"} field when it is a valid id, else 0. A streaming scan that skips nested values, so an
+     * {@code "id"} inside {@code data} is not taken for the request's.
+     */
+    public static long peekId(String line) {
+        try (com.fasterxml.jackson.core.JsonParser p = Json.LENIENT.getFactory().createParser(line)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return 0;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                if ("id".equals(name)) {
+                    if (value != com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                            || p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER) {
+                        return 0;
+                    }
+                    long id = p.getLongValue();
+                    return id >= 1 && id <= MAX_ID ? id : 0;
+                }
+                p.skipChildren();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not JSON as far as the id: the refusal goes out without one, as for any message that is not JSON.
+        }
+        return 0;
+    }
+
     private static long id(JsonNode root) throws ProtocolException {
         JsonNode n = root.get("id");
-        if (n == null) {
+        if (n == null || n.isNull()) {
             return 0;
         }
         if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 1 || n.longValue() > MAX_ID) {

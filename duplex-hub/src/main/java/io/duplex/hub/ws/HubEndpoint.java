@@ -109,11 +109,15 @@ public final class HubEndpoint {
         Principal principal;
         String token = TokenSource.find(request);
         if (hub.verifier() == null || token == null) {
-            if (hub.verifier() != null && o.anonymous() == null) {
-                return refuse(hub, o, ip, 401, "missing", "a token is required: send Authorization: Bearer <token>, "
+            if (o.anonymous() == null) {
+                // Anonymous clients are refused; without a verifier nobody can connect (duplex serve will not
+                // start so), but a library user's hub says so per client rather than admitting with no rights.
+                return refuse(hub, o, ip, 401, "missing", hub.verifier() == null
+                        ? "anonymous clients are refused and this server accepts no tokens"
+                        : "a token is required: send Authorization: Bearer <token>, "
                         + "the subprotocol duplex.bearer.<token>, or the query parameter token");
             }
-            principal = Principal.anonymous(o.anonymous() != null ? o.anonymous() : Permissions.none());
+            principal = Principal.anonymous(o.anonymous());
         } else {
             try {
                 principal = hub.verifier().verify(token);

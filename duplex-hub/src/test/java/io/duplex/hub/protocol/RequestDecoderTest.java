@@ -252,10 +252,24 @@ class RequestDecoderTest {
                 "not valid JSON at line 1, column 55: Duplicate field 'a'", 7);
     }
 
+    /** The id of a request refused for rate before decoding: only a valid top-level id counts. */
+    @Test
+    void peekIdFindsOnlyTheTopLevelId() {
+        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":5}")).isEqualTo(5);
+        assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9,\"a\":[{\"id\":8}]},\"id\":3}")).isEqualTo(3);
+        assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9}}")).isZero();
+        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,")).isEqualTo(7);
+        for (String bad : new String[] {"{\"id\":\"5\"}", "{\"id\":0}", "{\"id\":-2}", "{\"id\":1e3}", "{\"id\":1.5}",
+                "{\"id\":9007199254740992}", "{\"id\":184467440737095516160}", "{\"id\":null}", "not json", "", "[1]",
+                "\"id\": 5"}) {
+            assertThat(RequestDecoder.peekId(bad)).as(bad).isZero();
+        }
+    }
+
     @Test
     void badId() {
         for (String id : new String[] {"0", "-1", "9007199254740992", "18446744073709551616", "1.5", "1.0", "1e3",
-                "\"1\"", "null", "true"}) {
+                "\"1\"", "true"}) {
             refused("{\"type\":\"ping\",\"id\":" + id + "}", ID_RANGE, 0);
         }
     }
@@ -332,6 +346,8 @@ class RequestDecoderTest {
         assertThat(p.json()).isEqualTo("null");
         assertThat(p.key()).isNull();
         assertThat(p.excludeSelf()).isFalse();
+        // "id": null is no id: the request gets no ack, like one without the field.
+        assertThat(new RequestDecoder(200).decode("{\"type\":\"ping\",\"id\":null}")).isEqualTo(new Request.Ping(0));
     }
 
     @Test
