@@ -215,7 +215,7 @@ public final class HttpTransports {
     }
 
     private void send(HttpExchange ex) {
-        Entry e = entry(ex, query(ex));
+        Entry e = liveEntry(ex, query(ex));
         if (e == null) {
             return;
         }
@@ -252,7 +252,7 @@ public final class HttpTransports {
     }
 
     private void close(HttpExchange ex) {
-        Entry e = entry(ex, query(ex));
+        Entry e = liveEntry(ex, query(ex));
         if (e == null) {
             return;
         }
@@ -272,6 +272,26 @@ public final class HttpTransports {
         Entry e = secret == null ? null : sessions.get(secret);
         if (e == null) {
             notFound(ex);
+        }
+        return e;
+    }
+
+    /**
+     * Like {@link #entry}, for sends and closes: a session that has ended is gone for them too (404), though a
+     * long-polling entry stays until its last poll has collected the close message.
+     */
+    private Entry liveEntry(HttpExchange ex, Map<String, String> q) {
+        Entry e = entry(ex, q);
+        if (e == null) {
+            return null;
+        }
+        boolean ended;
+        synchronized (e) {
+            ended = e.released;
+        }
+        if (ended) {
+            notFound(ex);
+            return null;
         }
         return e;
     }

@@ -80,10 +80,15 @@ final class SseTransport implements SessionTransport {
 
     /** One event: every line of {@code lines} as a {@code data:} line, then the blank line that ends the event. */
     private SendResult event(byte[] lines) {
+        return event(lines, false);
+    }
+
+    /** {@code last}: the close message, queued even past the limit (it is small and the stream ends after it). */
+    private SendResult event(byte[] lines, boolean last) {
         if (ended || !stream.isOpen()) {
             return SendResult.CLOSED;
         }
-        if (stream.bufferedAmount() + lines.length > owner.settings().maxBuffered()) {
+        if (!last && stream.bufferedAmount() + lines.length > owner.settings().maxBuffered()) {
             loop.execute(() -> close(1008, "slow consumer"));
             return SendResult.DROPPED;
         }
@@ -111,7 +116,7 @@ final class SseTransport implements SessionTransport {
         if (ended) {
             return;
         }
-        event(HttpFrames.close(code, reason));
+        event(HttpFrames.close(code, reason), true);
         stream.end();
         end(code, reason);
     }

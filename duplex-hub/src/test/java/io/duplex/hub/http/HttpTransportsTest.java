@@ -153,6 +153,32 @@ class HttpTransportsTest {
         assertThat(ProtocolClient.JSON.readTree(after.body()).path("code").asText()).isEqualTo("not_found");
     }
 
+    /**
+     * A long-polling session that has ended keeps its close message for the last poll, but sends and closes naming
+     * it get 404 from the moment it ended, as for a session that never existed.
+     */
+    @Test
+    void anEndedPollingSessionRefusesSendsWhileItsCloseMessageWaitsForThePoll() throws Exception {
+        Poller p = new Poller(server);
+        URI closeUri = server.http("/http/close?session=" + p.session);
+        assertThat(HTTP.send(HttpRequest.newBuilder(closeUri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        // The close runs on the session's loop: a send may still be taken until it has.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        HttpResponse<String> send;
+        do {
+            send = HTTP.send(HttpRequest.newBuilder(server.http("/http/send?session=" + p.session))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"ping\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } while (send.statusCode() == 204 && System.nanoTime() < deadline);
+        assertThat(send.statusCode()).isEqualTo(404);
+        assertThat(ProtocolClient.JSON.readTree(send.body()).path("code").asText()).isEqualTo("not_found");
+        assertThat(HTTP.send(HttpRequest.newBuilder(closeUri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(p.next("close").path("code").asInt()).isEqualTo(1000);
+    }
+
     @Test
     void aSessionNobodyPollsExpires() throws Exception {
         Poller p = new Poller(server);
