@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>It is also the test for the stall under two-way backpressure: both directions sit at a zero window for
  * most of the run, and the reader fails if the echoes ever stop for more than a second or a run takes more than
- * {@link #MAX_RUN_NANOS}. The server pings every {@link #HEARTBEAT}, so that a ping is always queued behind megabytes
- * of echoes: the heartbeat must not take this slow but living peer for dead.
+ * {@link #MAX_RUN_NANOS}. The server pings every {@link #HEARTBEAT}, so that pings are queued behind megabytes of
+ * echoes: the heartbeat must not take this slow but living peer for dead. Each run waits for a ping after its last
+ * echo, so a server that stopped pinging fails it.
  *
  * <p>The peer's receive buffer is 64 KiB, set before connecting. With a much smaller one (16 KiB, no window
  * scaling, a window below the loopback segment size) and {@code TCP_NODELAY}, Linux 6.18 sometimes sends to it only
@@ -97,8 +98,6 @@ class BorrowedViewTest {
             slowest = Math.max(slowest, run.nanos());
             pings += run.pings();
         }
-        // Without pings the heartbeat part of the test would prove nothing.
-        assertThat(pings).as("pings answered over %d runs", runs).isPositive();
         System.out.printf("BorrowedViewTest: %d runs of 20 MB each way, slowest %.2f s, longest pause between echoes "
                 + "%.1f ms, %d pings answered%n", runs, slowest / 1e9, worstPause / 1e6, pings);
     }
@@ -157,8 +156,9 @@ class BorrowedViewTest {
 
     /**
      * Sends {@code messages} binary messages of {@code size} bytes from one thread without reading, reads and
-     * checks every echo on another once the server is backed up, and answers pings. Returns the longest gap between
-     * two consecutive reads that made progress, the time from connecting to the last echo, and the pings answered.
+     * checks every echo on another once the server is backed up, and answers pings, at least one per run. Returns
+     * the longest gap between two consecutive reads that made progress, the time from connecting to the last echo,
+     * and the pings answered.
      */
     static Run echoRun(WebSocketServer server, int messages, int size) throws Exception {
         BackedUp backedUp = SERVERS.get(server);
@@ -265,6 +265,20 @@ class BorrowedViewTest {
                 }
             }
             long nanos = System.nanoTime() - start;
+            // Every run answers at least one ping: a short run may end before the first, so read on until it comes
+            // (the server pings every HEARTBEAT; without pings the read times out and the run fails).
+            while (pings == 0) {
+                try {
+                    if (readFrame(din, messages, size, pongs) == 0x9) {
+                        pings++;
+                    } else {
+                        throw new AssertionError("an echo after the last one");
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError("no ping from the server within the read timeout after the last echo; "
+                            + "server error: " + backedUp.error + "; server close: " + backedUp.closed, e);
+                }
+            }
             reading.set(false);
             writer.join(5_000);
             return new Run(maxPause, nanos, pings);
