@@ -41,7 +41,7 @@ class BorrowedViewTest {
     /** Longest acceptable run: one takes 0.1-0.3 s here, a kernel persist-timer crawl minutes. */
     static final long MAX_RUN_NANOS = TimeUnit.SECONDS.toNanos(15);
     /** The server's ping interval: short, so that every run has pings queued behind its echoes. */
-    static final Duration HEARTBEAT = Duration.ofMillis(Long.getLong("duplex.stress.pingMillis", 100));
+    static final Duration HEARTBEAT = Duration.ofMillis(Long.getLong("duplex.stress.pingMillis", 250));
     /** The peer's SO_RCVBUF, set before connecting unless -Dduplex.stress.shrinkAfterConnect=true. */
     static final int RCVBUF = Integer.getInteger("duplex.stress.rcvbuf", 64 * 1024);
 
