@@ -73,8 +73,11 @@ public final class TimerWheel {
         long delayNanos = Math.max(0, unit.toNanos(delay));
         long elapsed = nanoClock.getAsLong() - startNanos;
         if (size == 0) {
-            // Nothing to fire in between: catch up so a long idle spell does not look like a stall.
+            // Nothing to fire in between: catch up so a long idle spell does not look like a stall. A cancelled
+            // timer may have left its tick as the earliest: forget it, or the loop would see a tick long past as due
+            // and spin (select without waiting) until the clock reaches the next one.
             processedTick = Math.max(processedTick, elapsed / tickNanos);
+            earliestTick = Long.MAX_VALUE;
         }
         // Saturate rather than overflow for "practically never" delays.
         long due = elapsed > Long.MAX_VALUE - delayNanos ? Long.MAX_VALUE : elapsed + delayNanos;

@@ -176,6 +176,24 @@ class TimerWheelTest {
         assertThat(fired).containsExactly("b");
     }
 
+    /**
+     * The last pending timer cancelled, then a new one scheduled ticks later (the first connection after the last
+     * one closed): the select timeout is the new timer's, not a negative one left by the cancelled timer (which made
+     * the loop spin until the next tick).
+     */
+    @Test
+    void aTimerScheduledAfterTheLastOneWasCancelledIsNotSeenAsDueAtOnce() {
+        Timeout a = wheel.schedule(20, TimeUnit.MILLISECONDS, record("a"));
+        a.cancel();
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(55));
+        wheel.schedule(30, TimeUnit.MILLISECONDS, record("b"));
+        assertThat(wheel.nanosToNextTick()).isPositive().isLessThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(40));
+        assertThat(wheel.advance()).isZero();
+        now.addAndGet(wheel.nanosToNextTick());
+        wheel.advance();
+        assertThat(fired).containsExactly("b");
+    }
+
     /** One timer of the randomized test below. */
     private static final class Entry {
         long due;
