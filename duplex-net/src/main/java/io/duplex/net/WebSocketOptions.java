@@ -13,7 +13,8 @@ import java.time.Duration;
  *   <tr><td>pingInterval</td><td>30 s (server), off (client)</td><td>dead peers behind NAT or a crashed host;
  *       a peer whose pong has not arrived by the next ping, and that sent nothing else meanwhile, is terminated
  *       (a pong stuck behind data we are not reading yet, or behind our own queue that the peer is draining, does
- *       not count against it; a ping sent behind queued data gets one more silent interval)</td></tr>
+ *       not count against it; a ping sent behind queued data, or after the socket took bytes in the interval
+ *       before it, gets one more silent interval)</td></tr>
  *   <tr><td>idleTimeout</td><td>off</td><td>when set, a connection with no text or binary message either way for
  *       this long is closed with 1001</td></tr>
  *   <tr><td>closeTimeout</td><td>5 s</td><td>a peer that never answers our close frame or never reads it</td></tr>

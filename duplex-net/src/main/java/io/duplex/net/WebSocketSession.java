@@ -57,6 +57,14 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
     private boolean readSinceTick;
     /** The outstanding ping was queued behind unsent data: the pong is late by the time that data takes. */
     private boolean pingBehindBacklog;
+    /**
+     * The outstanding ping went out behind data the socket took in the interval before it (or behind our own
+     * queue): the kernel's send buffer may still hold that data in front of the ping, so one silent interval is
+     * forgiven.
+     */
+    private boolean pingAfterWrites;
+    /** A ping was sent before: writes of the first interval (the upgrade's answer, a greeting) earn no grace. */
+    private boolean pingedBefore;
     /** An interval without any sign of life was already forgiven for a ping sent behind a backlog. */
     private boolean graceUsed;
     private boolean terminatedLocally;
@@ -286,13 +294,14 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
         if (awaitingPong) {
             if (peerShowedLife(wrote)) {
                 graceUsed = false;
-            } else if (pingBehindBacklog && !graceUsed) {
-                // Our queue may have drained into the kernel's send buffer, which can still hold megabytes in front
-                // of the ping; nothing here shows the peer reading them. One silent interval is forgiven.
+            } else if (pingAfterWrites && !graceUsed) {
+                // What we wrote may still sit in the kernel's send buffer, megabytes on a fast link, in front of the
+                // ping; nothing here shows the peer reading it. One silent interval is forgiven.
                 graceUsed = true;
             } else {
                 safeError(new TimeoutException("no pong within " + options.pingInterval() + " and nothing received"
-                        + (pingBehindBacklog ? ", nor any queued byte taken by the socket, for two intervals" : "")
+                        + (pingBehindBacklog ? ", nor any queued byte taken by the socket," : "")
+                        + (pingAfterWrites ? " for two intervals" : "")
                         + " (" + conn.bufferedAmount() + " bytes queued, reading "
                         + (autoPaused ? "paused by backpressure" : "on") + ")"));
                 terminateOnLoop();
@@ -302,6 +311,8 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
         } else {
             awaitingPong = true;
             pingBehindBacklog = conn.bufferedAmount() > 0;
+            pingAfterWrites = pingBehindBacklog || (wrote && pingedBefore);
+            pingedBefore = true;
             graceUsed = false;
             engine.ping(EMPTY.duplicate());
         }
@@ -315,10 +326,12 @@ final class WebSocketSession implements WebSocket, EngineListener, FrameSink, Co
      * peer is slow to take our data), reading is paused by the application (nothing can arrive), or the ping went
      * out behind a backlog and the socket took bytes since the last tick (the peer is reading, slowly: with a
      * backlog, the kernel takes bytes only once the peer has acknowledged others; without one, the ping itself
-     * would count). A peer that did none of these for a whole interval is terminated; for a ping sent behind a
-     * backlog, for two: our queue may have drained into the kernel's send buffer, which on a fast link holds
-     * megabytes, and the kernel takes more only once the peer has read about half of it, so a slow reader can look
-     * silent for a while. (Java offers no view of the socket's unacknowledged bytes that would tell.)
+     * would count). A peer that did none of these for a whole interval is terminated; for a ping sent behind our
+     * queue or after the socket took bytes in the interval before it, for two: that data may still sit in the
+     * kernel's send buffer in front of the ping, which on a fast link holds megabytes, and the kernel takes more only
+     * once the peer has read about half of it, so a slow reader can look silent for a while. (Java offers no view of
+     * the socket's unacknowledged bytes that would tell.) Taking bytes counts as life only behind our own queue: with
+     * the queue empty, the kernel takes bytes for a dead peer too, until its buffer is full.
      */
     private boolean peerShowedLife(boolean wroteSinceTick) {
         return readSinceTick || userPaused || (wroteSinceTick && pingBehindBacklog);
