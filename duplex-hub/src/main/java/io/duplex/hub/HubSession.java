@@ -331,12 +331,13 @@ public final class HubSession {
     private void subscribed(Request.Subscribe r, Subscription s, Broker.HistorySlice slice, Throwable error) {
         if (s.state == Subscription.State.CANCELLED) {
             // Overtaken by an unsubscribe (or the session's end) while the broker answered: the subscribe still
-            // gets its one answer (docs/protocol.md), after the unsubscribe's; nothing is delivered for it.
-            if (r.id() > 0 && !closed && !closing) {
+            // gets its one answer (docs/protocol.md), after the unsubscribe's; nothing is delivered for it. A
+            // refresh that withdrew the permission has answered it already (requestId 0).
+            if (s.requestId > 0 && !closed && !closing) {
                 if (error != null || slice == null) {
-                    failFromBroker(r.id(), error);
+                    failFromBroker(s.requestId, error);
                 } else {
-                    ObjectNode ack = Replies.ack(r.id());
+                    ObjectNode ack = Replies.ack(s.requestId);
                     ack.put("epoch", slice.top().epoch());
                     ack.put("offset", slice.top().offset());
                     if (r.recover() != null) {
@@ -507,8 +508,9 @@ public final class HubSession {
                 boolean answered = s.state == Subscription.State.LIVE;
                 end(s);
                 if (!answered && s.requestId > 0) {
-                    // Still waiting for the broker: its subscribe is answered now, as refused.
+                    // Still waiting for the broker: its subscribe is answered now, as refused, and only now.
                     fail(s.requestId, ErrorCode.FORBIDDEN, "not allowed to subscribe to " + s.topic);
+                    s.requestId = 0;
                     continue;
                 }
                 ObjectNode u = Replies.object("unsubscribed");

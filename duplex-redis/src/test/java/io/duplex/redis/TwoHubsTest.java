@@ -151,6 +151,43 @@ class TwoHubsTest {
         assertThat(c.poll(Duration.ofMillis(200))).isNull();
     }
 
+    /**
+     * A refresh that withdraws the permission of a subscribe still waiting for Redis answers that subscribe, as
+     * forbidden; when Redis answers it later, nothing more is sent for it: one answer per request.
+     */
+    @Test
+    void aRefreshThatWithdrawsAPendingSubscribeAnswersItExactlyOnce() throws Exception {
+        sharedRedis();
+        RedisBroker broker = new RedisBroker(CONFIG, RedisBroker.Options.defaults(uri).withKeyPrefix(prefix));
+        open.add(broker);
+        HubServer hub = HubServer.start(CONFIG, io.duplex.hub.ws.HubEndpoint.Options.defaults().withAnonymous(null),
+                io.duplex.hub.security.TokenVerifier.hmac(io.duplex.hub.security.TestTokens.SECRET), 1, broker);
+        open.add(hub);
+        java.util.Date exp = java.util.Date.from(java.time.Instant.now().plusSeconds(3600));
+        String all = io.duplex.hub.security.TestTokens.hs256(
+                io.duplex.hub.security.TestTokens.claims("alice").expirationTime(exp).build());
+        String narrow = io.duplex.hub.security.TestTokens.hs256(io.duplex.hub.security.TestTokens.claims("alice")
+                .expirationTime(exp).claim("duplex", java.util.Map.of("subscribe", List.of("other.*"))).build());
+        ProtocolClient c = ProtocolClient.connect(hub.uri(),
+                io.duplex.net.ClientOptions.DEFAULTS.withHeader("Authorization", "Bearer " + all));
+        open.add(c);
+        ObjectNode sub = subscribe(c, "room");
+        ObjectNode refresh = c.request("refresh");
+        refresh.put("token", narrow);
+        ObjectNode later = subscribe(c, "other.x");
+        c.send(sub + "\n" + refresh + "\n" + later);
+        // The later subscribe's ack comes after Redis answered the first subscribe too (one connection, in order).
+        List<JsonNode> answers = new ArrayList<>();
+        while (answers.stream().noneMatch(a -> a.path("id").asLong() == later.get("id").asLong())) {
+            answers.add(c.next());
+        }
+        assertThat(answers).filteredOn(a -> a.path("id").asLong() == sub.get("id").asLong())
+                .singleElement().satisfies(a -> assertThat(a.path("code").asText()).isEqualTo("forbidden"));
+        assertThat(answers).filteredOn(a -> a.path("id").asLong() == refresh.get("id").asLong())
+                .singleElement().satisfies(a -> assertThat(a.path("type").asText()).isEqualTo("ack"));
+        assertThat(c.poll(Duration.ofMillis(200))).isNull();
+    }
+
     @Test
     void presenceIsGlobalAndJoinAndLeaveCrossNodes() throws Exception {
         sharedRedis();

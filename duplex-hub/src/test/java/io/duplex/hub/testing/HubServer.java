@@ -56,6 +56,11 @@ public final class HubServer implements AutoCloseable {
      * A hub on {@code broker} (e.g. one node of several sharing a Redis). The hub does not own the broker: close
      * it after the server.
      */
+    public static HubServer start(HubConfig config, HubEndpoint.Options options, TokenVerifier verifier, int loops,
+                                  io.duplex.hub.broker.Broker broker) throws Exception {
+        return new HubServer(config, options, verifier, loops, broker);
+    }
+
     public static HubServer start(HubConfig config, io.duplex.hub.broker.Broker broker) throws Exception {
         return new HubServer(config, HubEndpoint.Options.defaults(), null, 2, broker);
     }
