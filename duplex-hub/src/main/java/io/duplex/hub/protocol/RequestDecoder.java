@@ -210,6 +210,7 @@ public final class RequestDecoder {
      * {@code "id"} inside {@code data} is not taken for the request's.
      */
     public static long peekId(String line) {
+        long found = 0;
         try (com.fasterxml.jackson.core.JsonParser p = Json.LENIENT.getFactory().createParser(line)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                 return 0;
@@ -218,19 +219,17 @@ public final class RequestDecoder {
                 String name = p.currentName();
                 com.fasterxml.jackson.core.JsonToken value = p.nextToken();
                 if ("id".equals(name)) {
-                    if (value != com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
-                            || p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER) {
-                        return 0;
-                    }
-                    long id = p.getLongValue();
-                    return id >= 1 && id <= MAX_ID ? id : 0;
+                    // The last "id" wins, as in the lenient reading of a message refused for a repeated key.
+                    found = value == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                            && p.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER
+                            && p.getLongValue() >= 1 && p.getLongValue() <= MAX_ID ? p.getLongValue() : 0;
                 }
                 p.skipChildren();
             }
         } catch (java.io.IOException | RuntimeException e) {
-            // Not JSON as far as the id: the refusal goes out without one, as for any message that is not JSON.
+            // Not JSON past this point: the id found so far, if any, is the request's.
         }
-        return 0;
+        return found;
     }
 
     private static long id(JsonNode root) throws ProtocolException {

@@ -259,6 +259,7 @@ class RequestDecoderTest {
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9,\"a\":[{\"id\":8}]},\"id\":3}")).isEqualTo(3);
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9}}")).isZero();
         assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,")).isEqualTo(7);
+        assertThat(RequestDecoder.peekId("{\"id\":1,\"type\":\"ping\",\"id\":2}")).isEqualTo(2);
         for (String bad : new String[] {"{\"id\":\"5\"}", "{\"id\":0}", "{\"id\":-2}", "{\"id\":1e3}", "{\"id\":1.5}",
                 "{\"id\":9007199254740992}", "{\"id\":184467440737095516160}", "{\"id\":null}", "not json", "", "[1]",
                 "\"id\": 5"}) {
