@@ -141,13 +141,12 @@ public final class HubSession {
         if (closed || closing) {
             return;
         }
-        // The limit is on what the client sent: UTF-8 bytes, not UTF-16 characters (up to 3 bytes each).
+        // The limit is on what the client sent: UTF-8 bytes, not UTF-16 characters (up to 3 bytes each). A frame
+        // over it is refused whole: each of its requests gets its own rate_limited with its id (docs/protocol.md:
+        // one answer per request) and counts as a refusal, so a frame of many tiny requests cannot make the server
+        // write more than the strike limit's worth of errors.
         int bytes = Utf8.length(frame);
-        long wait = takeBytes(bytes);
-        if (wait != 0) {
-            refuseFrame(frame, wait);
-            return;
-        }
+        long byteWait = takeBytes(bytes);
         int count = 0;
         int start = 0;
         while (start <= frame.length() && !closed && !closing) {
@@ -156,7 +155,10 @@ public final class HubSession {
             if (!blank(frame, start, end)) {
                 String line = start == 0 && end == frame.length() ? frame : frame.substring(start, end);
                 count++;
-                if (admitMessage(line)) {
+                long wait = byteWait != 0 ? byteWait : takeMessage();
+                if (wait != 0) {
+                    refuse(byteWait != 0 ? "bytes" : "messages", wait, RequestDecoder.peekId(line));
+                } else {
                     try {
                         handle(hub.decoder().decode(line));
                     } catch (ProtocolException e) {
@@ -167,9 +169,15 @@ public final class HubSession {
             start = end + 1;
         }
         if (count == 0 && !closed && !closing) {
-            fail(0, ErrorCode.BAD_REQUEST, "empty message");
+            if (byteWait != 0) {
+                refuse("bytes", byteWait, 0);
+            } else {
+                fail(0, ErrorCode.BAD_REQUEST, "empty message");
+            }
         }
-        hub.metrics().received(count, bytes);
+        if (byteWait == 0) {
+            hub.metrics().received(count, bytes);
+        }
     }
 
     private static boolean blank(String s, int from, int to) {
@@ -188,12 +196,10 @@ public final class HubSession {
         }
         int bytes = frame.remaining();
         long id = frame.remaining() >= 6 ? frame.getInt(frame.position() + 2) & 0xffffffffL : 0;
-        long wait = takeBytes(bytes);
+        long byteWait = takeBytes(bytes);
+        long wait = byteWait != 0 ? byteWait : takeMessage();
         if (wait != 0) {
-            refuse("bytes", wait, id);
-            return;
-        }
-        if (!admitMessage(id)) {
+            refuse(byteWait != 0 ? "bytes" : "messages", wait, id);
             return;
         }
         hub.metrics().received(1, bytes);
@@ -214,57 +220,28 @@ public final class HubSession {
     }
 
     /**
-     * A text frame over the byte rate is refused whole: each of its requests gets its own {@code rate_limited}
-     * error with its id (docs/protocol.md: a request with an id gets exactly one answer) and counts as a refusal,
-     * as when refused for the message rate, so a frame of many tiny requests cannot make the server write more
-     * than the strike limit's worth of errors.
+     * Takes one message from the message-rate budget: 0 if admitted (which ends a run of refusals), else the
+     * nanoseconds until it would be.
      */
-    private void refuseFrame(String frame, long waitNanos) {
-        int start = 0;
-        boolean any = false;
-        while (start <= frame.length() && !closed && !closing) {
-            int nl = frame.indexOf('\n', start);
-            int end = nl < 0 ? frame.length() : nl;
-            if (!blank(frame, start, end)) {
-                any = true;
-                refuse("bytes", waitNanos, RequestDecoder.peekId(frame.substring(start, end)));
-            }
-            start = end + 1;
-        }
-        if (!any) {
-            refuse("bytes", waitNanos, 0);
-        }
-    }
-
-    private boolean admitMessage(String line) {
+    private long takeMessage() {
         long now = System.nanoTime();
         if (messageBucket == null || messageBucket.tryTake(1, now)) {
             strikes = 0;
-            return true;
+            return 0;
         }
-        return refuse("messages", messageBucket.nanosUntilAvailable(1, now), RequestDecoder.peekId(line));
-    }
-
-    private boolean admitMessage(long requestId) {
-        long now = System.nanoTime();
-        if (messageBucket == null || messageBucket.tryTake(1, now)) {
-            strikes = 0;
-            return true;
-        }
-        return refuse("messages", messageBucket.nanosUntilAvailable(1, now), requestId);
+        return Math.max(1, messageBucket.nanosUntilAvailable(1, now));
     }
 
     /** A message refused for rate: an error with a retry hint, or 1008 for a client that keeps going. */
-    private boolean refuse(String which, long waitNanos, long requestId) {
+    private void refuse(String which, long waitNanos, long requestId) {
         hub.metrics().rateLimited(which);
         if (++strikes > hub.config().maxRateStrikes()) {
             close(1008, "rate limit exceeded");
-            return false;
+            return;
         }
         long retryMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos) + 1);
         fail(requestId, ErrorCode.RATE_LIMITED, "too many " + which + " per second; retry after " + retryMs + " ms",
                 retryMs);
-        return false;
     }
 
     private void handle(Request r) {
