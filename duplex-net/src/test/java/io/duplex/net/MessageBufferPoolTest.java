@@ -1,6 +1,7 @@
 package io.duplex.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,22 @@ import org.junit.jupiter.api.Test;
  * peer cannot make it allocate more than twice what the peer sent.
  */
 class MessageBufferPoolTest extends WebSocketTestBase {
+
+    @Test
+    void aNegativePoolSizeIsRefusedWhereverItIsSet() throws Exception {
+        assertThatThrownBy(() -> WebSocketServer.builder().messageBufferPoolBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+        EventLoopGroup group = new EventLoopGroup(1, "pool-size-test");
+        try {
+            assertThatThrownBy(() -> group.messageBufferPoolBytes(-1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+            group.messageBufferPoolBytes(0);
+            assertThat(group.loops().get(0).submit(() -> group.loops().get(0).messageBuffers())
+                    .get(5, TimeUnit.SECONDS)).as("no pool when its size is 0").isNull();
+        } finally {
+            group.shutdown().get(5, TimeUnit.SECONDS);
+        }
+    }
 
     @Test
     void aNewBufferIsAtMostTwiceWhatArrived() {

@@ -299,14 +299,16 @@ class HttpTransportsTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(big.statusCode()).isEqualTo(413);
             assertThat(ProtocolClient.JSON.readTree(big.body()).path("code").asText()).isEqualTo("too_large");
-            HTTP.send(HttpRequest.newBuilder(small.http("/http/send?session=" + session))
+            HttpResponse<String> subscribe = HTTP.send(HttpRequest.newBuilder(small.http("/http/send?session=" + session))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"subscribe\",\"id\":2,\"topic\":\"flood\"}"))
-                    .build(), HttpResponse.BodyHandlers.discarding());
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(subscribe.statusCode()).as(subscribe.body()).isEqualTo(204);
             // The session is not polled while 16 KiB of publications wait for it: over its 8 KiB it is ended.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!small.hub().hasSubscribers("flood") && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
+            assertThat(small.hub().hasSubscribers("flood")).as("subscribed within 10 s").isTrue();
             for (int i = 0; i < 16; i++) {
                 small.hub().publish("flood", "\"" + "f".repeat(1000) + "\"", null).get(5, TimeUnit.SECONDS);
             }

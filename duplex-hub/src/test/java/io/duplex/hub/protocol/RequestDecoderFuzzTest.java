@@ -20,8 +20,14 @@ class RequestDecoderFuzzTest {
 
     @FuzzTest
     void decode(byte[] input) {
+        String text = new String(input, StandardCharsets.UTF_8);
+        // The id a rate refusal names is found without decoding: never an error, and the decoder's id when it decodes.
+        long peeked = RequestDecoder.peekId(text);
+        assertThat(peeked).isBetween(0L, RequestDecoder.MAX_ID);
         try {
-            revalidate(DECODER.decode(new String(input, StandardCharsets.UTF_8)));
+            Request r = DECODER.decode(text);
+            revalidate(r);
+            assertThat(peeked).as("id peeked before decoding").isEqualTo(r.id());
         } catch (ProtocolException e) {
             checkRefusal(e);
         }
