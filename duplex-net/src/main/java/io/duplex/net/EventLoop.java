@@ -473,7 +473,8 @@ public final class EventLoop implements Executor {
                 selector.selectNow();
                 return;
             }
-            // Long.MAX_VALUE: only cancelled timers are left to be seen; block like a loop without timers.
+            // Long.MAX_VALUE: the pending timers are practically never due (their delay saturated); block like a
+            // loop without timers.
             timeoutMillis = nanos >= Long.MAX_VALUE - 999_999 ? 0 : TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
         }
         sleeping.set(true);

@@ -73,20 +73,6 @@ final class EchoCommand implements Callable<Integer> {
      * Blocks until the JVM is asked to exit, then lets the server close its connections before the JVM goes:
      * the hook is the only place a SIGTERM reaches us, and the JVM waits for hooks to return.
      */
-    /** With {@code -Dduplex.loopStats=true}, how long each loop's passes took, on stderr (see EventLoop.passStats). */
-    private static void printLoopStats(WebSocketServer server) {
-        for (io.duplex.net.EventLoop loop : server.group().loops()) {
-            try {
-                String stats = loop.submit(loop::passStats).get(5, java.util.concurrent.TimeUnit.SECONDS);
-                if (stats != null) {
-                    System.err.println(loop.name() + " " + stats);
-                }
-            } catch (Exception e) {
-                System.err.println(loop.name() + ": no loop statistics: " + e);
-            }
-        }
-    }
-
     static void awaitShutdown(WebSocketServer server, Duration timeout) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -99,5 +85,19 @@ final class EchoCommand implements Callable<Integer> {
             stopped.countDown();
         }, "duplex-shutdown-hook"));
         stopped.await();
+    }
+
+    /** With {@code -Dduplex.loopStats=true}, how long each loop's passes took, on stderr (see EventLoop.passStats). */
+    private static void printLoopStats(WebSocketServer server) {
+        for (io.duplex.net.EventLoop loop : server.group().loops()) {
+            try {
+                String stats = loop.submit(loop::passStats).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (stats != null) {
+                    System.err.println(loop.name() + " " + stats);
+                }
+            } catch (Exception e) {
+                System.err.println(loop.name() + ": no loop statistics: " + e);
+            }
+        }
     }
 }
