@@ -24,6 +24,7 @@ public final class HttpRequestParser {
     public static final int DEFAULT_MAX_HEADER_COUNT = 100;
 
     private final HeadReader reader;
+    private final int maxHeadBytes;
     private String method;
     private String target;
     private String path;
@@ -32,6 +33,8 @@ public final class HttpRequestParser {
     /** True until the current request line's method has ended: each byte must be part of the token. */
     private boolean inMethod = true;
     private int methodBytes;
+    /** Bytes of this head the method check has looked at: while it runs, the head reader takes them all. */
+    private int checkedBytes;
     /** A CR of an empty line before the request line was seen; its LF must follow. */
     private boolean pendingCr;
     private boolean failed;
@@ -42,6 +45,7 @@ public final class HttpRequestParser {
 
     public HttpRequestParser(int maxHeadBytes, int maxHeaderCount) {
         this.reader = new HeadReader(maxHeadBytes, maxHeaderCount, this::requestLine);
+        this.maxHeadBytes = maxHeadBytes;
     }
 
     /**
@@ -63,6 +67,7 @@ public final class HttpRequestParser {
         }
         inMethod = true;
         methodBytes = 0;
+        checkedBytes = 0;
         pendingCr = false;
         return new HttpRequest(method, target, path, query, version, headers);
     }
@@ -75,6 +80,12 @@ public final class HttpRequestParser {
      */
     private void checkMethodBytes(ByteBuffer in) {
         for (int i = in.position(); i < in.limit(); i++) {
+            if (++checkedBytes > maxHeadBytes) {
+                // The head reader answers 431 at this byte; a bad byte further on must not turn that into a
+                // 400 only when the input happens to arrive in one read.
+                inMethod = false;
+                return;
+            }
             int b = in.get(i) & 0xff;
             if (methodBytes == 0 && ((b == '\r' && !pendingCr) || (b == '\n' && pendingCr))) {
                 // RFC 9112 2.2: empty lines before the request line are skipped; keep checking after a CRLF.

@@ -196,6 +196,20 @@ class HttpRequestParserTest {
     }
 
     @Test
+    @DisplayName("A method longer than the head limit is 431 however it is split, even with a bad byte past the limit")
+    void overlongMethodIsTheHeadLimitsWholeOrSplit() {
+        String head = "\r\n" + "G".repeat(1100) + "\u0001";
+        Bytes.assertParseError(() -> new HttpRequestParser(1024, 20).feed(buf(head)), 431,
+                "message head larger than 1024 bytes");
+        HttpRequestParser split = new HttpRequestParser(1024, 20);
+        assertThat(split.feed(buf(head.substring(0, 600)))).isNull();
+        Bytes.assertParseError(() -> split.feed(buf(head.substring(600))), 431, "message head larger than 1024 bytes");
+        // Exactly at the limit the early check still sees the bad byte.
+        Bytes.assertParseError(() -> new HttpRequestParser(1024, 20).feed(buf("G".repeat(1023) + "\u0001")), 400,
+                "invalid method");
+    }
+
+    @Test
     @DisplayName("After a failure the parser refuses more input (discard state)")
     void failedParserStaysFailed() {
         HttpRequestParser p = new HttpRequestParser();
