@@ -21,7 +21,7 @@ class SlowConsumerTest {
 
     @Test
     void aSubscriberThatStopsReadingIsClosedWith1008AndOthersMissNothing() throws Exception {
-        WebSocketOptions ws = WebSocketOptions.SERVER_DEFAULTS.withWatermarks(16 * 1024, 4 * 1024)
+        WebSocketOptions ws = HubEndpoint.Options.defaults().webSocket().withWatermarks(16 * 1024, 4 * 1024)
                 .withMaxBackpressure(256 * 1024, WebSocketOptions.SlowConsumerPolicy.CLOSE)
                 .withCloseTimeout(Duration.ofMillis(500));
         HubEndpoint.Options options = HubEndpoint.Options.defaults().withWebSocket(ws).withDeflate(null);

@@ -275,6 +275,10 @@ final class ServeCommand implements Callable<Integer> {
                 .withBatching(batching, batchMaxBytes, batchDelay)
                 .withRates(rateMessages, rateMessageBurst, rateBytes, rateByteBurst, rateStrikes)
                 .withTokenGrace(tokenGrace);
+        if (rateBytes > 0 && rateByteBurst < maxMessage) {
+            throw new ParameterException(spec.commandLine(), "--rate-byte-burst (" + (long) rateByteBurst
+                    + ") must be at least --max-message (" + maxMessage + "): a larger message could never pass");
+        }
         TokenVerifier verifier = verifier();
         boolean allowAnonymous = switch (anonymous) {
             case "allow" -> true;

@@ -183,6 +183,11 @@ class ServeCommandTest {
                 "--anonymous", "deny");
         assertThat(deny.exitCode()).isEqualTo(2);
         assertThat(deny.err()).contains("--anonymous deny needs a JWT key");
+        // A message larger than the byte burst could never pass the byte rate.
+        CliRun burst = CliRun.run(new ByteArrayInputStream(new byte[0]), "serve", "--port", "0",
+                "--rate-byte-burst", "4000");
+        assertThat(burst.exitCode()).isEqualTo(2);
+        assertThat(burst.err()).contains("--rate-byte-burst (4000) must be at least --max-message (262144)");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.duplex.hub.ws;
 
 import io.duplex.hub.Hub;
+import io.duplex.hub.HubConfig;
 import io.duplex.hub.security.AuthException;
 import io.duplex.hub.security.IpLimiter;
 import io.duplex.hub.security.Permissions;
@@ -28,6 +29,9 @@ import java.util.concurrent.TimeUnit;
 public final class HubEndpoint {
     private HubEndpoint() {}
 
+    /** The largest client message by default, 256 KiB: four times the largest publication data, 64 KiB. */
+    public static final int DEFAULT_MAX_MESSAGE = 256 * 1024;
+
     /**
      * How the endpoint admits clients. Immutable.
      *
@@ -43,10 +47,13 @@ public final class HubEndpoint {
             allowedOrigins = Set.copyOf(allowedOrigins);
         }
 
-        /** Anonymous clients may do everything, any origin, no IP limits: a development default. */
+        /**
+         * Anonymous clients may do everything, any origin, no IP limits: a development default. Messages up to
+         * {@link #DEFAULT_MAX_MESSAGE} bytes, as {@code duplex serve}: the hub's default byte burst must hold one.
+         */
         public static Options defaults() {
-            return new Options(Permissions.all(), Set.of(), null, WebSocketOptions.SERVER_DEFAULTS,
-                    Endpoint.DEFAULT_DEFLATE);
+            return new Options(Permissions.all(), Set.of(), null,
+                    WebSocketOptions.SERVER_DEFAULTS.withMaxMessageSize(DEFAULT_MAX_MESSAGE), Endpoint.DEFAULT_DEFLATE);
         }
 
         public Options withAnonymous(Permissions p) {
@@ -77,10 +84,25 @@ public final class HubEndpoint {
     public record Admitted(Principal principal, InetAddress ip) {}
 
     public static Endpoint create(Hub hub, Options o) {
+        checkByteBurst(hub, o);
         // The Origin check is done by the hook rather than the runtime, so that refusals are counted.
         return new Endpoint(request -> new HubWebSocket(hub, o.ipLimiter()), o.webSocket(),
                 List.of(TokenSource.SUBPROTOCOL), Set.of(), (request, remote) -> admit(hub, o, request, remote),
                 o.deflate(), false);
+    }
+
+    /**
+     * A message larger than the byte burst could never be admitted, and its refusal could only name a wait of
+     * forever: the burst must hold the largest message.
+     *
+     * @throws IllegalArgumentException when the hub's byte rate is on and its burst is below the message limit
+     */
+    public static void checkByteBurst(Hub hub, Options o) {
+        HubConfig c = hub.config();
+        if (c.bytesPerSecond() > 0 && c.byteBurst() < o.webSocket().maxMessageSize()) {
+            throw new IllegalArgumentException("the byte burst (" + (long) c.byteBurst()
+                    + ") must be at least the message limit (" + o.webSocket().maxMessageSize() + ")");
+        }
     }
 
     /**
