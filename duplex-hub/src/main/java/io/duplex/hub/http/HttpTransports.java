@@ -72,6 +72,7 @@ public final class HttpTransports {
     }
 
     public HttpTransports(Hub hub, HubEndpoint.Options options, Settings settings) {
+        HubEndpoint.checkByteBurst(hub, options);
         this.hub = hub;
         this.options = options;
         this.settings = settings;
@@ -198,11 +199,15 @@ public final class HttpTransports {
         try {
             ack = Long.parseLong(q.getOrDefault("ack", "0"));
         } catch (NumberFormatException nfe) {
-            error(ex, 400, ErrorCode.BAD_REQUEST, "ack must be the X-Duplex-Seq of the last answer", cors(ex));
+            ack = -1;
+        }
+        if (ack < 0) {
+            badAck(ex);
             return;
         }
         watch(ex, t);
-        t.loop().execute(() -> t.poll(ex, ack));
+        long acked = ack;
+        t.loop().execute(() -> t.poll(ex, acked));
     }
 
     /**
@@ -294,6 +299,11 @@ public final class HttpTransports {
             return null;
         }
         return e;
+    }
+
+    /** A poll's {@code ack} that is not a sequence this session could have answered with. */
+    void badAck(HttpExchange ex) {
+        error(ex, 400, ErrorCode.BAD_REQUEST, "ack must be the X-Duplex-Seq of the last answer", cors(ex));
     }
 
     void notFound(HttpExchange ex) {

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * A hub session carried down by long polls and up by {@code POST /http/send}. What the session sends waits in a
  * bounded queue until a poll takes it; each non-empty answer is numbered ({@code X-Duplex-Seq}) and kept until the
  * next poll acknowledges it, so an answer lost with its connection is sent again. A session nobody polls for the
- * session timeout ends.
+ * session timeout ends; an ended session is kept until a poll collects its close message, or for one more session
+ * timeout.
  *
  * <p>Confined to its loop; polls that arrive on other loops hop onto it.
  */
@@ -52,12 +53,17 @@ final class PollingTransport implements SessionTransport {
 
     /** Loop thread: a poll (or the open request, with ack 0). */
     void poll(HttpExchange ex, long ack) {
+        if (ack > seq) {
+            // Not a sequence this session has answered with: a client bug, not a lost answer. The session goes on.
+            owner.badAck(ex);
+            return;
+        }
         if (expiry != null) {
             expiry.cancel();
             expiry = null;
         }
-        if (ack == seq - 1 && lastBody != null) {
-            // The previous answer never arrived: send it again.
+        if (ack < seq && lastBody != null) {
+            // The last answer never arrived: send it again.
             owner.respond(ex, 200, lastBody, seq);
             armExpiry();
             return;
@@ -149,6 +155,9 @@ final class PollingTransport implements SessionTransport {
             if (!ended && session != null) {
                 session.close(1001, "session expired: no poll for " + owner.settings().sessionTimeout().toSeconds()
                         + " s");
+                // Its close message waits one more session timeout for a late poll to collect it.
+                armExpiry();
+                return;
             }
             owner.forget(secret);
         });

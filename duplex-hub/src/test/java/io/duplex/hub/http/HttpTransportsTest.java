@@ -133,6 +133,13 @@ class HttpTransportsTest {
         HttpResponse<String> again = p.pollOnce(p.seq);
         assertThat(again.body()).isEqualTo(first.body());
         assertThat(again.headers().firstValue("X-Duplex-Seq")).hasValue(Long.toString(seq));
+        // Any sequence behind the last answer is the same case; one ahead of it, or a negative one, is a client bug.
+        assertThat(p.pollOnce(0).body()).isEqualTo(first.body());
+        for (long wrong : new long[] {seq + 1, -1}) {
+            HttpResponse<String> bad = p.pollOnce(wrong);
+            assertThat(bad.statusCode()).as("ack=" + wrong).isEqualTo(400);
+            assertThat(ProtocolClient.JSON.readTree(bad.body()).path("code").asText()).isEqualTo("bad_request");
+        }
         // Nothing to send: the poll is held for the poll timeout (2 s here) and ends empty.
         HttpResponse<String> idle = p.pollOnce(seq);
         assertThat(idle.statusCode()).isEqualTo(200);
@@ -192,7 +199,17 @@ class HttpTransportsTest {
             // No poll for the session timeout (3 s here): the session ends and leaves presence.
             assertThat(watcher.next("leave").path("topic").asText()).isEqualTo("lp.expiry");
         }
-        assertThat(p.pollOnce(p.seq).statusCode()).isIn(200, 404);
+        // The next poll still collects what was queued, ending with the close message; the one after finds no session.
+        HttpResponse<String> last = p.pollOnce(p.seq);
+        assertThat(last.statusCode()).as(last.body()).isEqualTo(200);
+        p.take(last.body());
+        JsonNode close = p.inbox.get(p.inbox.size() - 1);
+        assertThat(close.toString())
+                .isEqualTo("{\"type\":\"close\",\"code\":1001,\"reason\":\"session expired: no poll for 3 s\"}");
+        long next = Long.parseLong(last.headers().firstValue("X-Duplex-Seq").orElseThrow());
+        HttpResponse<String> gone = p.pollOnce(next);
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(ProtocolClient.JSON.readTree(gone.body()).path("code").asText()).isEqualTo("not_found");
     }
 
     @Test
@@ -342,7 +359,7 @@ class HttpTransportsTest {
      */
     @Test
     void anEventStreamThatStopsReadingEndsAsASlowConsumerWithItsCloseMessage() throws Exception {
-        io.duplex.net.WebSocketOptions ws = io.duplex.net.WebSocketOptions.SERVER_DEFAULTS.withWatermarks(4096, 1024)
+        io.duplex.net.WebSocketOptions ws = HubEndpoint.Options.defaults().webSocket().withWatermarks(4096, 1024)
                 .withMaxBackpressure(8192, io.duplex.net.WebSocketOptions.SlowConsumerPolicy.CLOSE);
         try (HubServer small = HubServer.start(HubConfig.defaults().withRates(0, 0, 0, 0, 20),
                 HubEndpoint.Options.defaults().withWebSocket(ws), null, 1)) {
