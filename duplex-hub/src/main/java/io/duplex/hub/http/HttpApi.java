@@ -131,7 +131,7 @@ public final class HttpApi {
             error(ex, e.code == ErrorCode.TOO_LARGE ? 413 : 400, e.code, e.getMessage());
             return;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            error(ex, 400, ErrorCode.BAD_REQUEST, "the body is not valid JSON: " + e.getOriginalMessage());
+            error(ex, 400, ErrorCode.BAD_REQUEST, "the body is refused: " + RequestDecoder.describe(e));
             return;
         } catch (NumberFormatException e) {
             error(ex, 400, ErrorCode.BAD_REQUEST, "the body is not valid JSON: a number is out of range");

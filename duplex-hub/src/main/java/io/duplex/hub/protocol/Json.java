@@ -19,9 +19,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 public final class Json {
     private Json() {}
 
+    /** How deep a request's JSON may nest (objects and arrays, the message itself being the first level). */
+    public static final int MAX_NESTING = 64;
+
     public static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
             .build();
 
     public static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
@@ -31,7 +34,14 @@ public final class Json {
 
     /** Without duplicate detection: only to find the id of a message refused for a repeated key. */
     static final ObjectMapper LENIENT = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build());
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build());
+
+    /**
+     * Only to find a refused message's top-level id by a streaming scan: deeper nesting than a request may have is
+     * skipped over (not built into a tree), up to a bound that keeps the scan's own state small.
+     */
+    static final JsonFactory SCAN = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1000).build()).build();
 
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 }

@@ -38,7 +38,7 @@ public final class RequestDecoder {
         try {
             root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, invalidJson(e), idDespite(text));
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, describe(e), idDespite(text));
         } catch (NumberFormatException e) {
             // Jackson's BigDecimal reading (see Json) refuses an exponent beyond the int range this way.
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "not valid JSON: a number is out of range", 0);
@@ -173,8 +173,15 @@ public final class RequestDecoder {
         return s;
     }
 
-    /** "not valid JSON at line 1, column 9: ..." without the parser's internal notes. */
-    private static String invalidJson(JsonProcessingException e) {
+    /**
+     * Why Jackson refused a text, for a client: "not valid JSON at line 1, column 9: ..." without the parser's
+     * internal notes, or the nesting limit.
+     */
+    public static String describe(JsonProcessingException e) {
+        if (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException
+                && e.getOriginalMessage().contains("nesting depth")) {
+            return "nested deeper than " + Json.MAX_NESTING + " levels";
+        }
         String m = e.getOriginalMessage();
         if (m.startsWith("Trailing token")) {
             m = "more than one JSON value (separate messages with a line feed)";
@@ -193,14 +200,17 @@ public final class RequestDecoder {
 
     /**
      * The id of a message refused as JSON, when a lenient reading still finds a valid one (a repeated key is
-     * the usual case): the client can then match the error to its request.
+     * the usual case), or else a top-level id that comes before the point where the message stops being JSON or
+     * nests too deep: the client can then match the error to its request.
      */
     private static long idDespite(String text) {
         try {
             JsonNode lenient = Json.LENIENT.readTree(text);
             return lenient != null && lenient.isObject() ? id(lenient) : 0;
-        } catch (JsonProcessingException | ProtocolException | RuntimeException e) {
+        } catch (ProtocolException e) {
             return 0;
+        } catch (JsonProcessingException | RuntimeException e) {
+            return peekId(text);
         }
     }
 
@@ -211,11 +221,12 @@ public final class RequestDecoder {
      */
     public static long peekId(String line) {
         long found = 0;
-        try (com.fasterxml.jackson.core.JsonParser p = Json.LENIENT.getFactory().createParser(line)) {
+        try (com.fasterxml.jackson.core.JsonParser p = Json.SCAN.createParser(line)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                 return 0;
             }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            com.fasterxml.jackson.core.JsonToken next;
+            while ((next = p.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 com.fasterxml.jackson.core.JsonToken value = p.nextToken();
                 if ("id".equals(name)) {
@@ -226,6 +237,17 @@ public final class RequestDecoder {
                 }
                 p.skipChildren();
             }
+            if (next == null) {
+                // The text just ends: it may be cut short, and so may an id that was its last value.
+                return 0;
+            }
+        } catch (JsonProcessingException e) {
+            if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException
+                    || e.getLocation() != null && e.getLocation().getCharOffset() >= line.length()) {
+                // The text just ends: it may be cut short, and so may an id that was its last value.
+                return 0;
+            }
+            // Not JSON past this point: the id found so far, if any, is the request's.
         } catch (java.io.IOException | RuntimeException e) {
             // Not JSON past this point: the id found so far, if any, is the request's.
         }

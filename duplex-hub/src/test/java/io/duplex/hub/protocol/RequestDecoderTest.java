@@ -258,7 +258,9 @@ class RequestDecoderTest {
         assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":5}")).isEqualTo(5);
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9,\"a\":[{\"id\":8}]},\"id\":3}")).isEqualTo(3);
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9}}")).isZero();
-        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,")).isEqualTo(7);
+        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7, oops}")).isEqualTo(7);
+        // A text that just ends may have been cut inside its id.
+        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,")).isZero();
         assertThat(RequestDecoder.peekId("{\"id\":1,\"type\":\"ping\",\"id\":2}")).isEqualTo(2);
         for (String bad : new String[] {"{\"id\":\"5\"}", "{\"id\":0}", "{\"id\":-2}", "{\"id\":1e3}", "{\"id\":1.5}",
                 "{\"id\":9007199254740992}", "{\"id\":184467440737095516160}", "{\"id\":null}", "not json", "", "[1]",
@@ -390,8 +392,27 @@ class RequestDecoderTest {
         Request.Publish p = (Request.Publish) decode("{\"type\":\"publish\",\"topic\":\"t\",\"data\":" + ok + "}");
         assertThat(p.json()).isEqualTo(ok);
         String deep = "[".repeat(64) + "]".repeat(64);
-        refusedAsJson("{\"type\":\"publish\",\"id\":20,\"topic\":\"t\",\"data\":" + deep + "}",
-                "not valid JSON: Document nesting depth (65) exceeds the maximum allowed (64");
+        // Valid JSON, refused for its depth alone: a precise message, and the id wherever it stands.
+        refused("{\"type\":\"publish\",\"id\":20,\"topic\":\"t\",\"data\":" + deep + "}",
+                "nested deeper than 64 levels", 20);
+        refused("{\"type\":\"publish\",\"topic\":\"t\",\"data\":" + deep + ",\"id\":22}",
+                "nested deeper than 64 levels", 22);
+        // The scan for the id goes no deeper than 1,000 levels: an id behind deeper data is not found.
+        String abyss = "[".repeat(1001) + "]".repeat(1001);
+        refused("{\"type\":\"publish\",\"id\":23,\"topic\":\"t\",\"data\":" + abyss + "}",
+                "nested deeper than 64 levels", 23);
+        refused("{\"type\":\"publish\",\"topic\":\"t\",\"data\":" + abyss + ",\"id\":24}",
+                "nested deeper than 64 levels", 0);
+    }
+
+    @Test
+    void anIdBeforeThePointWhereAMessageStopsBeingJsonIsFound() {
+        refusedAsJson("{\"type\":\"ping\",\"id\":16, oops}", "not valid JSON at line 1, column 25", 16);
+        refusedAsJson("{\"type\":\"ping\", oops, \"id\":16}", "not valid JSON at line 1, column 1", 0);
+        refusedAsJson("{\"type\":\"ping\",\"data\":{\"id\":3}, oops}", "not valid JSON at line 1", 0);
+        // A message that just ends may have been cut inside its id: 1 could have been 12.
+        refusedAsJson("{\"type\":\"ping\",\"id\":1", "not valid JSON at line 1", 0);
+        refusedAsJson("{\"type\":\"ping\",\"id\":1,", "not valid JSON at line 1", 0);
     }
 
     @Test
