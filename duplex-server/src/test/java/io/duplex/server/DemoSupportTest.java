@@ -65,6 +65,11 @@ class DemoSupportTest {
             }
             assertThat(token(r, "name=bad%20name").statusCode()).isEqualTo(400);
             assertThat(token(r, "name=x&ttl=99999").statusCode()).isEqualTo(400);
+            HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + r.server().port() + "/demo/token?name=alice")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(get.statusCode()).isEqualTo(405);
+            assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+            assertThat(ProtocolClient.JSON.readTree(get.body()).path("code").asText()).isEqualTo("bad_request");
         } finally {
             r.stop(Duration.ofSeconds(5));
         }

@@ -70,8 +70,11 @@ public final class DemoTokens implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) {
         if (!ex.request().method().equals("POST")) {
-            ex.respond(405, new HttpHeaders().add("Allow", "POST").add("Content-Type", "text/plain"),
-                    "use POST\n".getBytes(StandardCharsets.UTF_8));
+            ObjectNode err = Json.NODES.objectNode();
+            err.put("code", "bad_request");
+            err.put("message", "use POST");
+            ex.respond(405, new HttpHeaders().add("Allow", "POST").add("Content-Type", "application/json"),
+                    Replies.bytes(err));
             return;
         }
         String name = null;
