@@ -182,6 +182,63 @@ class ThreeNodesHaproxyTest {
         }
     }
 
+    /**
+     * The HTTP fallback through the balancer: a session lives on the node that opened it, and the recipe routes
+     * its later requests there (learned from the X-Duplex-Session answer header), so no send, poll or close of a
+     * long-polling or event-stream session lands on a node that does not know it.
+     */
+    @Test
+    void httpFallbackSessionsKeepToTheirNodeThroughTheBalancer() throws Exception {
+        startNodesAndHaproxy();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        // Long polling: three sessions, so that round robin puts them on different nodes.
+        for (int s = 0; s < 3; s++) {
+            java.net.http.HttpResponse<String> open = http.send(java.net.http.HttpRequest.newBuilder(
+                    proxy("/http/open")).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(open.statusCode()).isEqualTo(200);
+            String session = ProtocolClient.JSON.readTree(open.body().split("\n")[0]).path("session").asText();
+            assertThat(open.headers().firstValue("X-Duplex-Session")).hasValue(session);
+            long seq = Long.parseLong(open.headers().firstValue("X-Duplex-Seq").orElseThrow());
+            for (int i = 1; i <= 6; i++) {
+                java.net.http.HttpResponse<String> sent = http.send(java.net.http.HttpRequest.newBuilder(
+                        proxy("/http/send?session=" + session)).POST(java.net.http.HttpRequest.BodyPublishers
+                        .ofString("{\"type\":\"ping\",\"id\":" + i + "}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(sent.statusCode()).as("send %d of session %d: %s", i, s, sent.body()).isEqualTo(204);
+                java.net.http.HttpResponse<String> polled = http.send(java.net.http.HttpRequest.newBuilder(
+                        proxy("/http/poll?session=" + session + "&ack=" + seq)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(polled.statusCode()).as("poll %d of session %d: %s", i, s, polled.body()).isEqualTo(200);
+                assertThat(polled.body()).isEqualTo("{\"type\":\"ack\",\"id\":" + i + "}");
+                seq = Long.parseLong(polled.headers().firstValue("X-Duplex-Seq").orElseThrow());
+            }
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(proxy("/http/close?session=" + session))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        }
+        // An event stream: its sends reach the node holding the stream, and the acks come down it.
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> sse = http.send(java.net.http.HttpRequest
+                .newBuilder(proxy("/http/sse")).build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(sse.statusCode()).isEqualTo(200);
+        java.util.Iterator<String> lines = sse.body().filter(l -> l.startsWith("data: ")).iterator();
+        String session = ProtocolClient.JSON.readTree(lines.next().substring(6)).path("session").asText();
+        assertThat(sse.headers().firstValue("X-Duplex-Session")).hasValue(session);
+        for (int i = 1; i <= 6; i++) {
+            java.net.http.HttpResponse<String> sent = http.send(java.net.http.HttpRequest.newBuilder(
+                    proxy("/http/send?session=" + session)).POST(java.net.http.HttpRequest.BodyPublishers
+                    .ofString("{\"type\":\"ping\",\"id\":" + i + "}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(sent.statusCode()).as("send %d of the event stream: %s", i, sent.body()).isEqualTo(204);
+            assertThat(lines.next()).isEqualTo("data: {\"type\":\"ack\",\"id\":" + i + "}");
+        }
+        sse.body().close();
+    }
+
+    private URI proxy(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + proxyPort + pathAndQuery);
+    }
+
     private static boolean accepts(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);

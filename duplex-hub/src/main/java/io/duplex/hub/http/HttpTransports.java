@@ -53,6 +53,9 @@ public final class HttpTransports {
         }
     }
 
+    /** The response header naming the session, for load balancers that route a session's requests to its node. */
+    public static final String SESSION_HEADER = "X-Duplex-Session";
+
     private final Hub hub;
     private final HubEndpoint.Options options;
     private final Settings settings;
@@ -164,7 +167,7 @@ public final class HttpTransports {
         }
         String secret = newSecret();
         HttpHeaders h = cors(ex).add("Content-Type", "text/event-stream; charset=utf-8")
-                .add("X-Accel-Buffering", "no");
+                .add("X-Accel-Buffering", "no").add(SESSION_HEADER, secret);
         HttpStream stream = ex.stream(200, h);
         SseTransport t = new SseTransport(this, secret, ex, stream);
         sessions.put(secret, new Entry(t, a.ip()));
@@ -339,8 +342,13 @@ public final class HttpTransports {
         }
     }
 
-    void respond(HttpExchange ex, int status, byte[] body, long seq) {
-        HttpHeaders h = cors(ex).add("Content-Type", "text/plain; charset=utf-8").add("X-Duplex-Seq", Long.toString(seq));
+    /**
+     * A long-polling answer. It names its session in {@code X-Duplex-Session}, as an event stream's answer does,
+     * so that a load balancer can learn which node holds the session (docs/scaling.md).
+     */
+    void respond(HttpExchange ex, int status, byte[] body, long seq, String secret) {
+        HttpHeaders h = cors(ex).add("Content-Type", "text/plain; charset=utf-8").add("X-Duplex-Seq", Long.toString(seq))
+                .add(SESSION_HEADER, secret);
         ex.respond(status, h, body);
     }
 

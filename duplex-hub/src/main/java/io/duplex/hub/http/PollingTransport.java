@@ -64,14 +64,14 @@ final class PollingTransport implements SessionTransport {
         }
         if (ack < seq && lastBody != null) {
             // The last answer never arrived: send it again.
-            owner.respond(ex, 200, lastBody, seq);
+            owner.respond(ex, 200, lastBody, seq, secret);
             armExpiry();
             return;
         }
         if (parked != null) {
             // One poll at a time: the newer one takes over, the older one ends empty.
             HttpExchange old = unpark();
-            owner.respond(old, 200, new byte[0], seq);
+            owner.respond(old, 200, new byte[0], seq, secret);
         }
         if (!queue.isEmpty()) {
             answer(ex);
@@ -84,7 +84,7 @@ final class PollingTransport implements SessionTransport {
             parkTimer = loop.schedule(owner.settings().pollTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
                 if (parked == ex) {
                     unpark();
-                    owner.respond(ex, 200, new byte[0], seq);
+                    owner.respond(ex, 200, new byte[0], seq, secret);
                     armExpiry();
                 }
             });
@@ -138,7 +138,7 @@ final class PollingTransport implements SessionTransport {
         queued = 0;
         seq++;
         lastBody = body;
-        owner.respond(ex, 200, body, seq);
+        owner.respond(ex, 200, body, seq, secret);
         armExpiry();
     }
 
