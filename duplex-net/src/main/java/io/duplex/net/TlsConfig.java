@@ -63,6 +63,12 @@ public final class TlsConfig {
         try (InputStream in = Files.newInputStream(keyStore)) {
             ks.load(in, password);
         }
+        for (String alias : java.util.Collections.list(ks.aliases())) {
+            if (ks.isKeyEntry(alias) && ks.getKey(alias, password) instanceof PrivateKey key
+                    && ks.getCertificate(alias) instanceof X509Certificate leaf) {
+                checkKeyPair(key, leaf);
+            }
+        }
         return server(ks, password);
     }
 
@@ -76,12 +82,47 @@ public final class TlsConfig {
             throw new GeneralSecurityException("no certificate in " + certificateChain);
         }
         PrivateKey key = readPkcs8Key(Files.readString(privateKey, StandardCharsets.US_ASCII));
+        checkKeyPair(key, chain.get(0));
         // The key only lives in memory; a random password keeps the KeyStore API satisfied.
         char[] password = randomPassword();
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("server", key, password, chain.toArray(new Certificate[0]));
         return server(ks, password);
+    }
+
+    /**
+     * Refuses a private key that does not belong to the certificate: such a server would start and then fail
+     * every handshake. Signs a random value with the key and verifies it with the certificate's public key.
+     */
+    static void checkKeyPair(PrivateKey key, X509Certificate leaf) throws GeneralSecurityException {
+        String alg = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> null;
+        };
+        if (alg == null) {
+            return; // the JDK's own checks decide at handshake time
+        }
+        byte[] challenge = new byte[32];
+        new SecureRandom().nextBytes(challenge);
+        boolean matches;
+        try {
+            java.security.Signature signer = java.security.Signature.getInstance(alg);
+            signer.initSign(key);
+            signer.update(challenge);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(alg);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(challenge);
+            matches = verifier.verify(signature);
+        } catch (java.security.InvalidKeyException | java.security.SignatureException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new GeneralSecurityException("the private key (" + key.getAlgorithm()
+                    + ") does not belong to the certificate of " + leaf.getSubjectX500Principal().getName());
+        }
     }
 
     private static TlsConfig server(KeyStore ks, char[] password) throws GeneralSecurityException {

@@ -57,4 +57,22 @@ class TlsOptionsTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("cannot load the TLS identity");
     }
+
+    /** A key of another certificate would start a server that fails every handshake: refused at start instead. */
+    @Test
+    void aKeyThatDoesNotBelongToTheCertificateIsAUsageError() throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.get("EC");
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        byte[] der = g.generateKeyPair().getPrivate().getEncoded();
+        java.nio.file.Path other = java.nio.file.Files.createTempFile("duplex-other-", ".key");
+        other.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(other, "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(der) + "\n-----END PRIVATE KEY-----\n");
+        for (String key : new String[] {other.toString(), SelfSignedCertificate.get("RSA").privateKeyPem.toString()}) {
+            CliRun r = echo("--tls-cert", cert.certificatePem.toString(), "--tls-key", key);
+            assertThat(r.exitCode()).as(key).isEqualTo(2);
+            assertThat(r.err()).contains("does not belong to the certificate of CN=localhost");
+        }
+    }
 }
