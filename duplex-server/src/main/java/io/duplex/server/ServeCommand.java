@@ -261,6 +261,11 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("duplex serve: HTTP API key for this run: " + generatedApiKey
                     + " (send it as X-API-Key; --api-key-file sets your own)");
         }
+        if (demo && !"memory".equals(brokerOptions.broker)) {
+            // Each node would make its own token secret and run its own market feed (docs/protocol.md, Demo mode).
+            System.out.println("duplex serve: demo mode is for one node; with several nodes sharing a broker, run "
+                    + "them with --no-demo and one JWT key");
+        }
         System.out.flush();
         EchoCommand.awaitShutdown(r.server(), shutdownTimeout);
         r.closeServices();
