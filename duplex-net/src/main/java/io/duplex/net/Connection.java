@@ -581,6 +581,22 @@ public final class Connection extends Selectable {
         closeNow(null);
     }
 
+    /**
+     * Writes {@code bytes} to the socket as they are, outside TLS, with one non-blocking attempt, then closes: for
+     * the plain-text answer to a plain-HTTP request on a TLS port, before any TLS byte was sent.
+     */
+    void writePlainAndClose(byte[] bytes, Throwable cause) {
+        if ((flags & CLOSED) != 0) {
+            return;
+        }
+        try {
+            channel.write(ByteBuffer.wrap(bytes));
+        } catch (IOException e) {
+            // The peer is gone already: nothing to tell it.
+        }
+        closeNow(cause);
+    }
+
     /** The single terminal path: releases everything and fires onClose exactly once. */
     void closeNow(Throwable cause) {
         if ((flags & CLOSED) != 0) {

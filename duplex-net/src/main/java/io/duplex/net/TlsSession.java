@@ -30,7 +30,14 @@ final class TlsSession {
     private static final Logger log = LoggerFactory.getLogger(TlsSession.class);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
+    /** What a plain-HTTP request to a TLS port gets, in plain text, before the connection is closed. */
+    private static final byte[] PLAIN_HTTP_ANSWER = ("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 45\r\nConnection: close\r\n\r\nthis port speaks TLS: use https:// or wss://\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     private final SSLEngine engine;
+    /** The first bytes from the peer have been seen (a server looks at them for plain HTTP). */
+    private boolean sawInput;
     private final CompletableFuture<Connection> openFuture;
     private ArrayDeque<ByteBuffer> pendingApplicationData;
     /** Bytes of an incomplete record, in read mode; null when none. */
@@ -127,6 +134,15 @@ final class TlsSession {
 
     /** {@code net} holds any kept partial record followed by the bytes just read. */
     void unwrapAndDispatch(Connection c, ByteBuffer net) {
+        if (!sawInput && net.hasRemaining()) {
+            sawInput = true;
+            if (openFuture == null && isPlainHttp(net.get(net.position()))) {
+                // A TLS record starts with its content type (22 for a ClientHello); a request line with a letter.
+                net.position(net.limit());
+                c.writePlainAndClose(PLAIN_HTTP_ANSWER, new SSLException("plain HTTP request on a TLS port"));
+                return;
+            }
+        }
         partialRecord = null;
         unwrapLoop(c, net);
         keepRemainder(net);
@@ -200,6 +216,11 @@ final class TlsSession {
             app.flip();
             c.deliver(app);
         }
+    }
+
+    /** An HTTP method's first byte (an upper-case letter), which no TLS record starts with. */
+    private static boolean isPlainHttp(byte first) {
+        return first >= 'A' && first <= 'Z';
     }
 
     boolean peerSentCloseNotify() {

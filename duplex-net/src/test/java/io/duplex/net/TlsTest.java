@@ -205,4 +205,25 @@ class TlsTest extends LoopbackTest {
         assertThat(serverSide.opened).isNotDone();
         assertThat(serverSide.closeCount.get()).isZero();
     }
+
+    /** Plain HTTP on a TLS port gets a plain-text 400 that says why (as nginx does), then the close. */
+    @Test
+    void aPlainHttpRequestOnATlsPortGetsAPlainTextAnswer() throws Exception {
+        Recorder serverSide = new Recorder();
+        TcpServer server = serve(pkcs12Server(), ConnectionOptions.DEFAULTS, () -> serverSide);
+        try (Socket s = new Socket()) {
+            s.connect(server.localAddress(), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 400 Bad Request\r\n")
+                    .endsWith("\r\n\r\nthis port speaks TLS: use https:// or wss://\n");
+        }
+        assertThat(serverSide.opened).isNotDone();
+        // A TLS client on the same server is unaffected.
+        Recorder client = new Recorder();
+        Connection c = connect(server, trustingClient("EC"), client).get(10, TimeUnit.SECONDS);
+        c.loop().execute(c::close);
+    }
 }
