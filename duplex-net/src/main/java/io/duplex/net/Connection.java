@@ -50,6 +50,10 @@ public final class Connection extends Selectable {
     private static final int WAITING_WRITABLE = 1 << 6;
     private static final int INPUT_SHUTDOWN = 1 << 7;
     private static final int WROTE = 1 << 8;
+    /** Close lingering: once the queue is out, half-close and read to the peer's end before closing. */
+    private static final int LINGER = 1 << 9;
+    /** Output shut down after a lingering close; input is read and discarded until the peer's FIN. */
+    private static final int DRAINING = 1 << 10;
 
     private final EventLoop loop;
     private final SocketChannel channel;
@@ -402,7 +406,9 @@ public final class Connection extends Selectable {
         }
         updateInterest();
         if ((flags & CLOSING) != 0 && queue == null) {
-            closeNow(null);
+            if ((flags & DRAINING) == 0) {
+                finishClose();
+            }
             return;
         }
         // Called last, so that a handler writing (or closing) from onWritable finds a consistent queue.
@@ -483,7 +489,11 @@ public final class Connection extends Selectable {
             writeReady();
         }
         if ((ops & SelectionKey.OP_READ) != 0) {
-            readReady();
+            if ((flags & DRAINING) != 0) {
+                drain();
+            } else {
+                readReady();
+            }
         }
     }
 
@@ -561,8 +571,61 @@ public final class Connection extends Selectable {
         }
         updateInterest();
         flushNow();
-        if ((flags & CLOSED) == 0 && !hasQueuedNetworkBytes()) {
-            closeNow(null);
+        if ((flags & (CLOSED | DRAINING)) == 0 && !hasQueuedNetworkBytes()) {
+            finishClose();
+        }
+    }
+
+    /**
+     * Like {@link #close()}, for an HTTP answer sent before the request was read to its end (a 413, say): once the
+     * answer is out, sends FIN and reads and discards what still comes until the peer's FIN, and only then closes.
+     * Closing with unread input makes the kernel reset the connection, and a reset can destroy the answer before
+     * the peer reads it. Pair it with a timer that calls {@link #abort()}, as for {@code close()}. Plain TCP
+     * only; over TLS it is {@code close()}. Loop thread only; idempotent.
+     */
+    public void closeLingering() {
+        loop.assertInLoop();
+        if (tls == null && (flags & (CLOSING | CLOSED)) == 0) {
+            flags |= LINGER;
+        }
+        close();
+    }
+
+    /** Everything queued is out: close, or half-close and drain for a lingering close. */
+    private void finishClose() {
+        if ((flags & LINGER) != 0 && (flags & INPUT_SHUTDOWN) == 0) {
+            flags = (flags & ~LINGER) | DRAINING;
+            try {
+                channel.shutdownOutput();
+            } catch (IOException e) {
+                closeNow(null);
+                return;
+            }
+            updateInterest();
+            return;
+        }
+        closeNow(null);
+    }
+
+    /** Reads and discards input of a draining connection; its end closes the connection. */
+    private void drain() {
+        ByteBuffer buf = loop.readBuffer();
+        for (int i = 0; i < MAX_READS_PER_EVENT; i++) {
+            buf.clear();
+            int n;
+            try {
+                n = channel.read(buf);
+            } catch (IOException e) {
+                closeNow(null);
+                return;
+            }
+            if (n < 0) {
+                closeNow(null);
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
         }
     }
 
@@ -641,7 +704,7 @@ public final class Connection extends Selectable {
             return;
         }
         int ops = 0;
-        if (isReadingEnabled() || tlsHandshaking()) {
+        if (isReadingEnabled() || tlsHandshaking() || (flags & DRAINING) != 0) {
             ops |= SelectionKey.OP_READ;
         }
         if ((flags & WAITING_WRITABLE) != 0) {

@@ -352,7 +352,9 @@ final class ServerConnectionHandler implements ConnectionHandler {
         }
         closing = true;
         cancelHeadTimer();
-        conn.close();
+        // Lingering: what the client is still sending (a body refused with 413, say) must not turn the close
+        // into a reset that destroys the answer before the client reads it.
+        conn.closeLingering();
         abortTimer = conn.loop().schedule(server.closeTimeout().toNanos(), TimeUnit.NANOSECONDS, conn::abort);
     }
 

@@ -180,6 +180,46 @@ class HttpBadInputTest extends WebSocketTestBase {
         assertHealthyStillEchoes();
     }
 
+    /**
+     * A body refused with 413 while the client is still sending it: closing with the client's bytes unread would
+     * make the kernel reset the connection, and the reset destroys the 413 before the client reads it. The server
+     * half-closes and reads to the client's end instead, so the client's body write succeeds (a failed one makes
+     * java.net.http drop the exchange) and it reads the answer even when it reads only after the reset would have
+     * arrived.
+     */
+    @Test
+    void aRefusedBodyStillBeingSentDoesNotCostTheClientItsAnswer() throws Exception {
+        try (java.net.Socket s = new java.net.Socket()) {
+            // A small send buffer: the body cannot all be in flight before the server has answered and closed.
+            s.setSendBufferSize(8192);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(10_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + (2 << 20) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // The body goes on arriving after the server has answered, as from a client that streams it.
+            java.util.concurrent.atomic.AtomicReference<Throwable> writeFailure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 128; i++) {
+                        out.write(new byte[16 * 1024]);
+                    }
+                } catch (java.io.IOException e) {
+                    // A client such as java.net.http gives up on the whole exchange when its body write fails.
+                    writeFailure.set(e);
+                }
+            });
+            writer.start();
+            // Long enough for the answer and, without lingering, the reset to arrive before the first read.
+            Thread.sleep(300);
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 413 ");
+            writer.join(10_000);
+            assertThat(writeFailure.get()).as("the client's body write").isNull();
+        }
+        assertHealthyStillEchoes();
+    }
+
     @Test
     void aPeerThatPipelinesRequestsButNeverReadsIsSlowedDown() throws Exception {
         // 200,000 pipelined requests (about 8 MiB) whose answers are never read: unless the server stops
