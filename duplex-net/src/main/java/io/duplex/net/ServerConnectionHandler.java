@@ -64,7 +64,10 @@ final class ServerConnectionHandler implements ConnectionHandler {
         headTimer = conn.loop().schedule(server.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS, () -> {
             headTimer = null;
             if (!upgraded && pending == null && !closing) {
-                fail(408, "request head not received within " + server.handshakeTimeout().toMillis() + " ms");
+                // No lingering for a head that did not come in time: that would hold a slowloris longer.
+                conn.write(HttpResponses.text(408, "request head not received within "
+                        + server.handshakeTimeout().toMillis() + " ms", null, false));
+                closeGracefully(false);
             }
         });
     }
@@ -343,18 +346,30 @@ final class ServerConnectionHandler implements ConnectionHandler {
             return;
         }
         conn.write(HttpResponses.text(status, reason, extra, false));
-        closeGracefully();
+        // Refused mid-request: the rest of it (a body refused with 413, say) may still be on its way.
+        closeGracefully(true);
     }
 
+    /** Closes after what is queued, lingering when the client may still be sending a request we did not read. */
     private void closeGracefully() {
+        closeGracefully(bodyRequest != null || stash != null);
+    }
+
+    /**
+     * @param linger read and discard what the client still sends until its FIN (or the close timeout): unread
+     *     input would turn the close into a reset that can destroy the answer before the client reads it
+     */
+    private void closeGracefully(boolean linger) {
         if (closing) {
             return;
         }
         closing = true;
         cancelHeadTimer();
-        // Lingering: what the client is still sending (a body refused with 413, say) must not turn the close
-        // into a reset that destroys the answer before the client reads it.
-        conn.closeLingering();
+        if (linger) {
+            conn.closeLingering();
+        } else {
+            conn.close();
+        }
         abortTimer = conn.loop().schedule(server.closeTimeout().toNanos(), TimeUnit.NANOSECONDS, conn::abort);
     }
 

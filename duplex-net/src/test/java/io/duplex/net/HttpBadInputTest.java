@@ -220,6 +220,27 @@ class HttpBadInputTest extends WebSocketTestBase {
         assertHealthyStillEchoes();
     }
 
+    /**
+     * Lingering is only for requests not read to their end: an idle kept-alive connection is closed at once at
+     * shutdown (FIN, no wait for the client's), so a client that keeps its connection pooled neither holds the
+     * shutdown for the close timeout (5 s) nor gets a reset.
+     */
+    @Test
+    void shutdownClosesAnIdleKeptAliveConnectionAtOnce() throws Exception {
+        WebSocketServer plain = start(WebSocketServer.builder().http("/health", ex -> ex.respond(200, "text/plain", "ok")));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", plain.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            java.io.InputStream in = s.getInputStream();
+            byte[] head = new byte[17];
+            assertThat(in.readNBytes(head, 0, head.length)).isEqualTo(head.length);
+            assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK\r\n");
+            // Pooled: the client neither closes nor sends; the shutdown must not wait for it.
+            plain.shutdown(Duration.ofSeconds(30)).get(3, TimeUnit.SECONDS);
+            in.readAllBytes();
+        }
+    }
+
     @Test
     void aPeerThatPipelinesRequestsButNeverReadsIsSlowedDown() throws Exception {
         // 200,000 pipelined requests (about 8 MiB) whose answers are never read: unless the server stops
