@@ -499,7 +499,8 @@ public final class Connection extends Selectable {
 
     private void readReady() {
         ByteBuffer buf = loop.readBuffer();
-        for (int i = 0; i < MAX_READS_PER_EVENT && (isReadingEnabled() || tlsHandshaking()); i++) {
+        for (int i = 0; i < MAX_READS_PER_EVENT && (flags & DRAINING) == 0 && (isReadingEnabled() || tlsHandshaking());
+                i++) {
             buf.clear();
             if (tls != null) {
                 // A partial record from the previous read goes in front of the new bytes.
@@ -645,19 +646,25 @@ public final class Connection extends Selectable {
     }
 
     /**
-     * Writes {@code bytes} to the socket as they are, outside TLS, with one non-blocking attempt, then closes: for
-     * the plain-text answer to a plain-HTTP request on a TLS port, before any TLS byte was sent.
+     * Writes {@code bytes} to the socket as they are, outside TLS, with one non-blocking attempt, then half-closes
+     * and drains what the peer still sends until its FIN (the TLS handshake timer bounds the wait): for the
+     * plain-text answer to a plain-HTTP request on a TLS port, before any TLS byte was sent. Closing at once with
+     * the request's body unread would reset the connection under the answer.
      */
-    void writePlainAndClose(byte[] bytes, Throwable cause) {
-        if ((flags & CLOSED) != 0) {
+    void writePlainAndClose(byte[] bytes) {
+        if ((flags & (CLOSING | CLOSED)) != 0) {
             return;
         }
         try {
             channel.write(ByteBuffer.wrap(bytes));
+            flags |= CLOSING | DRAINING;
+            channel.shutdownOutput();
         } catch (IOException e) {
             // The peer is gone already: nothing to tell it.
+            closeNow(null);
+            return;
         }
-        closeNow(cause);
+        updateInterest();
     }
 
     /** The single terminal path: releases everything and fires onClose exactly once. */

@@ -139,7 +139,8 @@ final class TlsSession {
             if (openFuture == null && isPlainHttp(net.get(net.position()))) {
                 // A TLS record starts with its content type (22 for a ClientHello); a request line with a letter.
                 net.position(net.limit());
-                c.writePlainAndClose(PLAIN_HTTP_ANSWER, new SSLException("plain HTTP request on a TLS port"));
+                log.debug("plain HTTP request on a TLS port from {}: answered 400", c);
+                c.writePlainAndClose(PLAIN_HTTP_ANSWER);
                 return;
             }
         }

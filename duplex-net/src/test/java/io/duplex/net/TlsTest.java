@@ -212,13 +212,29 @@ class TlsTest extends LoopbackTest {
         Recorder serverSide = new Recorder();
         TcpServer server = serve(pkcs12Server(), ConnectionOptions.DEFAULTS, () -> serverSide);
         try (Socket s = new Socket()) {
+            s.setSendBufferSize(8192);
             s.connect(server.localAddress(), 5000);
             s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            // A request with a body still arriving after the answer: the server must not reset under its answer.
+            s.getOutputStream().write(("POST /api HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.util.concurrent.atomic.AtomicReference<Throwable> writeFailure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 64; i++) {
+                        s.getOutputStream().write(new byte[16 * 1024]);
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    writeFailure.set(e);
+                }
+            });
+            writer.start();
             String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
             assertThat(answer).startsWith("HTTP/1.1 400 Bad Request\r\n")
                     .endsWith("\r\n\r\nthis port speaks TLS: use https:// or wss://\n");
+            writer.join(10_000);
+            assertThat(writeFailure.get()).as("the client's body write").isNull();
         }
         assertThat(serverSide.opened).isNotDone();
         // A TLS client on the same server is unaffected.
