@@ -153,10 +153,9 @@ final class PollingTransport implements SessionTransport {
                 return;
             }
             if (!ended && session != null) {
+                // close() arms one more session timeout for a late poll to collect the close message.
                 session.close(1001, "session expired: no poll for " + owner.settings().sessionTimeout().toSeconds()
                         + " s");
-                // Its close message waits one more session timeout for a late poll to collect it.
-                armExpiry();
                 return;
             }
             owner.forget(secret);
@@ -206,6 +205,10 @@ final class PollingTransport implements SessionTransport {
         ended = true;
         if (parked != null) {
             answer(unpark());
+        } else {
+            // However it ended (expiry, slow consumer, token, strikes), its last messages wait one more session
+            // timeout for a poll to collect them.
+            armExpiry();
         }
         owner.ended(secret);
         if (session != null) {
