@@ -225,17 +225,20 @@ public final class RequestDecoder {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                 return 0;
             }
-            com.fasterxml.jackson.core.JsonToken next;
-            while ((next = p.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            com.fasterxml.jackson.core.JsonToken next = p.nextToken();
+            while (next == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 com.fasterxml.jackson.core.JsonToken value = p.nextToken();
                 if ("id".equals(name)) {
                     // The last "id" wins, as in the lenient reading of a message refused for a repeated key.
                     found = value == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
                             && p.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER
-                            && p.getLongValue() >= 1 && p.getLongValue() <= MAX_ID ? p.getLongValue() : 0;
+                            && p.getLongValue() >= 1 && p.getLongValue() <= MAX_ID
+                            && endsValue(line, p.getTokenLocation().getCharOffset() + p.getTextLength())
+                            ? p.getLongValue() : 0;
                 }
                 p.skipChildren();
+                next = p.nextToken();
             }
             if (next == null) {
                 // The text just ends: it may be cut short, and so may an id that was its last value.
@@ -252,6 +255,23 @@ public final class RequestDecoder {
             // Not JSON past this point: the id found so far, if any, is the request's.
         }
         return found;
+    }
+
+    /**
+     * Whether a value ending at {@code at} is followed (after whitespace) by a comma or a closing brace: the parser
+     * hands out 12 from {@code {"id":12abc}} and fails only at what follows, and 12 is not what the client sent.
+     */
+    private static boolean endsValue(String line, long at) {
+        for (long i = at; i < line.length(); i++) {
+            char c = line.charAt((int) i);
+            if (c == ',' || c == '}') {
+                return true;
+            }
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static long id(JsonNode root) throws ProtocolException {

@@ -258,7 +258,12 @@ class RequestDecoderTest {
         assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":5}")).isEqualTo(5);
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9,\"a\":[{\"id\":8}]},\"id\":3}")).isEqualTo(3);
         assertThat(RequestDecoder.peekId("{\"data\":{\"id\":9}}")).isZero();
+        assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,\"x\": oops}")).isEqualTo(7);
+        // The id counts only when the token after it reads: these numbers are not what the client sent.
         assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7, oops}")).isEqualTo(7);
+        for (String cut : new String[] {"{\"id\":12abc,\"type\":\"ping\"}", "{\"id\":5 6}", "{\"id\":123_456}"}) {
+            assertThat(RequestDecoder.peekId(cut)).as(cut).isZero();
+        }
         // A text that just ends may have been cut inside its id.
         assertThat(RequestDecoder.peekId("{\"type\":\"ping\",\"id\":7,")).isZero();
         assertThat(RequestDecoder.peekId("{\"id\":1,\"type\":\"ping\",\"id\":2}")).isEqualTo(2);
@@ -407,7 +412,9 @@ class RequestDecoderTest {
 
     @Test
     void anIdBeforeThePointWhereAMessageStopsBeingJsonIsFound() {
+        refusedAsJson("{\"type\":\"ping\",\"id\":16,\"x\": oops}", "not valid JSON at line 1", 16);
         refusedAsJson("{\"type\":\"ping\",\"id\":16, oops}", "not valid JSON at line 1, column 25", 16);
+        refusedAsJson("{\"type\":\"ping\",\"id\":16x}", "not valid JSON at line 1", 0);
         refusedAsJson("{\"type\":\"ping\", oops, \"id\":16}", "not valid JSON at line 1, column 1", 0);
         refusedAsJson("{\"type\":\"ping\",\"data\":{\"id\":3}, oops}", "not valid JSON at line 1", 0);
         // A message that just ends may have been cut inside its id: 1 could have been 12.
