@@ -98,10 +98,15 @@ public final class HubEndpoint {
      * @throws IllegalArgumentException when the hub's byte rate is on and its burst is below the message limit
      */
     public static void checkByteBurst(Hub hub, Options o) {
+        checkByteBurst(hub, o.webSocket().maxMessageSize());
+    }
+
+    /** As {@link #checkByteBurst(Hub, Options)}, for a transport with its own message limit. */
+    public static void checkByteBurst(Hub hub, long maxMessage) {
         HubConfig c = hub.config();
-        if (c.bytesPerSecond() > 0 && c.byteBurst() < o.webSocket().maxMessageSize()) {
+        if (c.bytesPerSecond() > 0 && c.byteBurst() < maxMessage) {
             throw new IllegalArgumentException("the byte burst (" + (long) c.byteBurst()
-                    + ") must be at least the message limit (" + o.webSocket().maxMessageSize() + ")");
+                    + ") must be at least the message limit (" + maxMessage + ")");
         }
     }
 
