@@ -32,10 +32,6 @@ public final class Json {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** Without duplicate detection: only to find the id of a message refused for a repeated key. */
-    static final ObjectMapper LENIENT = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build());
-
     /**
      * Only to find a refused message's top-level id by a streaming scan: deeper nesting than a request may have is
      * skipped over (not built into a tree), up to a bound that keeps the scan's own state small.

@@ -38,7 +38,7 @@ public final class RequestDecoder {
         try {
             root = Json.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, describe(e), idDespite(text));
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, describe(e), peekId(text));
         } catch (NumberFormatException e) {
             // Jackson's BigDecimal reading (see Json) refuses an exponent beyond the int range this way.
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "not valid JSON: a number is out of range", 0);
@@ -199,25 +199,11 @@ public final class RequestDecoder {
     }
 
     /**
-     * The id of a message refused as JSON, when a lenient reading still finds a valid one (a repeated key is
-     * the usual case), or else a top-level id that comes before the point where the message stops being JSON or
-     * nests too deep: the client can then match the error to its request.
-     */
-    private static long idDespite(String text) {
-        try {
-            JsonNode lenient = Json.LENIENT.readTree(text);
-            return lenient != null && lenient.isObject() ? id(lenient) : 0;
-        } catch (ProtocolException e) {
-            return 0;
-        } catch (JsonProcessingException | RuntimeException e) {
-            return peekId(text);
-        }
-    }
-
-    /**
-     * The id of a JSON request that is refused before it is decoded (for rate): the value of the top-level
-     * {@code "id"} field when it is a valid id, else 0. A streaming scan that skips nested values, so an
-     * {@code "id"} inside {@code data} is not taken for the request's.
+     * The id of a request refused before it decodes (for rate, or as JSON): the value of the top-level {@code "id"}
+     * field when it is a valid id, else 0. A streaming scan that skips nested values, so an {@code "id"} inside
+     * {@code data} is not taken for the request's; it reads up to the point where the text stops being JSON, so a
+     * message refused for a repeated key (the last one wins, as a lenient reader takes it), for its nesting or for
+     * a later syntax error still names its request.
      */
     public static long peekId(String line) {
         long found = 0;
@@ -230,7 +216,6 @@ public final class RequestDecoder {
                 String name = p.currentName();
                 com.fasterxml.jackson.core.JsonToken value = p.nextToken();
                 if ("id".equals(name)) {
-                    // The last "id" wins, as in the lenient reading of a message refused for a repeated key.
                     found = value == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
                             && p.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.BIG_INTEGER
                             && p.getLongValue() >= 1 && p.getLongValue() <= MAX_ID
