@@ -305,6 +305,18 @@ public final class HubSession {
         onLoop(f, (slice, error) -> subscribed(r, s, slice, error));
     }
 
+    /** A subscribe's ack: the topic's position, and with {@code recover} whether it recovered and how many it missed. */
+    private static ObjectNode subscribeAck(long id, StreamPosition top, boolean recover, boolean recovered, int missed) {
+        ObjectNode ack = Replies.ack(id);
+        ack.put("epoch", top.epoch());
+        ack.put("offset", top.offset());
+        if (recover) {
+            ack.put("recovered", recovered);
+            ack.put("missed", missed);
+        }
+        return ack;
+    }
+
     private void subscribed(Request.Subscribe r, Subscription s, Broker.HistorySlice slice, Throwable error) {
         if (s.state == Subscription.State.CANCELLED) {
             // Overtaken by an unsubscribe (or the session's end) while the broker answered: the subscribe still
@@ -314,14 +326,7 @@ public final class HubSession {
                 if (error != null || slice == null) {
                     failFromBroker(s.requestId, error);
                 } else {
-                    ObjectNode ack = Replies.ack(s.requestId);
-                    ack.put("epoch", slice.top().epoch());
-                    ack.put("offset", slice.top().offset());
-                    if (r.recover() != null) {
-                        ack.put("recovered", false);
-                        ack.put("missed", 0);
-                    }
-                    send(Replies.bytes(ack));
+                    send(Replies.bytes(subscribeAck(s.requestId, slice.top(), r.recover() != null, false, 0)));
                 }
             }
             return;
@@ -334,18 +339,13 @@ public final class HubSession {
             return;
         }
         StreamPosition top = slice.top();
-        ObjectNode ack = Replies.ack(r.id());
-        ack.put("epoch", top.epoch());
-        ack.put("offset", top.offset());
-        boolean recovered = false;
+        boolean recovered = r.recover() != null && slice.complete();
         if (r.recover() != null) {
-            recovered = slice.complete();
-            ack.put("recovered", recovered);
-            ack.put("missed", recovered ? slice.publications().size() : 0);
             hub.metrics().recovery(recovered);
         }
         if (r.id() > 0) {
-            send(Replies.bytes(ack));
+            send(Replies.bytes(subscribeAck(r.id(), top, r.recover() != null, recovered,
+                    recovered ? slice.publications().size() : 0)));
         }
         s.epoch = top.epoch();
         s.last = top.offset();
