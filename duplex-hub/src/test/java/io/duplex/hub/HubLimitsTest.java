@@ -271,6 +271,15 @@ class HubLimitsTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("the byte burst (200) must be at least the message limit (262144)");
             assertThat(HubEndpoint.create(h, messagesUpTo(200))).isNotNull();
+            // The HTTP transports hold to their own message limit, which may differ from the WebSocket one.
+            io.duplex.hub.http.HttpTransports.Settings own = io.duplex.hub.http.HttpTransports.Settings
+                    .from(messagesUpTo(200));
+            io.duplex.hub.http.HttpTransports.Settings larger = new io.duplex.hub.http.HttpTransports.Settings(
+                    own.pollTimeout(), own.sessionTimeout(), own.keepalive(), own.maxBuffered(), own.highWatermark(), 201);
+            assertThatThrownBy(() -> new io.duplex.hub.http.HttpTransports(h, messagesUpTo(200), larger))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the byte burst (200) must be at least the message limit (201)");
+            assertThat(new io.duplex.hub.http.HttpTransports(h, messagesUpTo(200), own)).isNotNull();
         }
     }
 }

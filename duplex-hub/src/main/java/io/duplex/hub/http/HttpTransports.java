@@ -75,7 +75,6 @@ public final class HttpTransports {
     }
 
     public HttpTransports(Hub hub, HubEndpoint.Options options, Settings settings) {
-        HubEndpoint.checkByteBurst(hub, options);
         HubEndpoint.checkByteBurst(hub, settings.maxMessage());
         this.hub = hub;
         this.options = options;

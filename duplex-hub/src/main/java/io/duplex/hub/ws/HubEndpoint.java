@@ -84,7 +84,7 @@ public final class HubEndpoint {
     public record Admitted(Principal principal, InetAddress ip) {}
 
     public static Endpoint create(Hub hub, Options o) {
-        checkByteBurst(hub, o);
+        checkByteBurst(hub, o.webSocket().maxMessageSize());
         // The Origin check is done by the hook rather than the runtime, so that refusals are counted.
         return new Endpoint(request -> new HubWebSocket(hub, o.ipLimiter()), o.webSocket(),
                 List.of(TokenSource.SUBPROTOCOL), Set.of(), (request, remote) -> admit(hub, o, request, remote),
@@ -93,15 +93,10 @@ public final class HubEndpoint {
 
     /**
      * A message larger than the byte burst could never be admitted, and its refusal could only name a wait of
-     * forever: the burst must hold the largest message.
+     * forever: the burst must hold the largest message a transport takes.
      *
-     * @throws IllegalArgumentException when the hub's byte rate is on and its burst is below the message limit
+     * @throws IllegalArgumentException when the hub's byte rate is on and its burst is below {@code maxMessage}
      */
-    public static void checkByteBurst(Hub hub, Options o) {
-        checkByteBurst(hub, o.webSocket().maxMessageSize());
-    }
-
-    /** As {@link #checkByteBurst(Hub, Options)}, for a transport with its own message limit. */
     public static void checkByteBurst(Hub hub, long maxMessage) {
         HubConfig c = hub.config();
         if (c.bytesPerSecond() > 0 && c.byteBurst() < maxMessage) {
