@@ -64,7 +64,8 @@ class TlsOptionsTest {
         SelfSignedCertificate cert = SelfSignedCertificate.get("EC");
         java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
         g.initialize(256);
-        byte[] der = g.generateKeyPair().getPrivate().getEncoded();
+        java.security.PrivateKey otherKey = g.generateKeyPair().getPrivate();
+        byte[] der = otherKey.getEncoded();
         java.nio.file.Path other = java.nio.file.Files.createTempFile("duplex-other-", ".key");
         other.toFile().deleteOnExit();
         java.nio.file.Files.writeString(other, "-----BEGIN PRIVATE KEY-----\n"
@@ -74,5 +75,17 @@ class TlsOptionsTest {
             assertThat(r.exitCode()).as(key).isEqualTo(2);
             assertThat(r.err()).contains("does not belong to the certificate of CN=localhost");
         }
+        // The same in a PKCS#12 key store: an entry whose key is not its certificate's.
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("server", otherKey, "pw".toCharArray(), new java.security.cert.Certificate[] {cert.certificate});
+        java.nio.file.Path p12 = java.nio.file.Files.createTempFile("duplex-mismatch-", ".p12");
+        p12.toFile().deleteOnExit();
+        try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(p12)) {
+            ks.store(out, "pw".toCharArray());
+        }
+        CliRun r = echo("--tls-keystore", p12.toString(), "--tls-keystore-password", "pw");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("does not belong to the certificate of CN=localhost");
     }
 }
